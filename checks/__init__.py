@@ -1,1 +1,19 @@
-"""The built-in checks."""
+"""The built-in checks, in the order `devdoctor check` shows them.
+
+To add a check: copy a neighbour (checks/wsl_version.py is a small one), give it a new id,
+and add its class here.
+"""
+
+from __future__ import annotations
+
+from devdoctor.model import Check
+
+from .host_resources import HostResources
+from .wsl_memory import WslMemory
+from .wsl_version import WslVersion
+
+BUILTIN: tuple[type[Check], ...] = (
+    HostResources,
+    WslVersion,
+    WslMemory,
+)

@@ -1,0 +1,178 @@
+"""The command line: parse, build the Host, dispatch, map every ending to DESIGN's exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Sequence
+
+from . import __version__
+
+EXIT_USAGE, EXIT_BROKEN, EXIT_INTERRUPTED = 2, 3, 130
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options every subcommand accepts, before or after its name."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--root",
+        default=default,
+        metavar="DIR",
+        help="read and write host files under DIR (a captured machine)",
+    )
+    parser.add_argument(
+        "--repo",
+        default=default,
+        metavar="PATH",
+        help="the course repository (default: search up from here)",
+    )
+    parser.add_argument(
+        "--config",
+        default=default,
+        metavar="NAME",
+        help="which devcontainer configuration (cpu, gpu, ...)",
+    )
+    parser.add_argument(
+        "--wslconfig",
+        default=default,
+        metavar="PATH",
+        help="the .wslconfig to use (default: found from Windows)",
+    )
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="show tracebacks and more detail",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="print data as JSON",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(
+        prog="devdoctor",
+        description="Finds what will break your devcontainer build, explains it, fixes what "
+        "it safely can.",
+    )
+    parser.add_argument("--version", action="version", version=f"devdoctor {__version__}")
+    _global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        _global_options(p, suppress=True)
+        return p
+
+    check = command("check", "look at this machine and the course repository")
+    check.add_argument("--only", metavar="IDS", help="only these checks (comma-separated)")
+    check.add_argument("--skip", metavar="IDS", help="leave out these checks")
+    check.add_argument("--course", action="store_true", help="only the course checks (for CI)")
+    check.add_argument("--deep", action="store_true", help="slower, more thorough probes")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--log", metavar="FILE", help="also write the results to FILE")
+
+    fix = command("fix", "repair what can be repaired safely (asks first)")
+    fix.add_argument(
+        "ids", nargs="*", metavar="ID", help="the fixes to run (default: all safe ones)"
+    )
+    fix.add_argument("--yes", "-y", action="store_true", help="apply without asking")
+    fix.add_argument(
+        "--yes-destroy",
+        action="store_true",
+        help="with --yes, also apply destructive fixes named by id",
+    )
+    fix.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    fix.add_argument(
+        "--course",
+        action="store_true",
+        help="course staff: apply fixes to the course repository's files",
+    )
+    fix.add_argument("--memory", metavar="SIZE", help="wsl-memory: memory to give WSL (8GB)")
+    fix.add_argument("--swap", metavar="SIZE", help="wsl-memory: swap to give WSL (8GB)")
+
+    undo = command("undo", "put back what a fix changed")
+    undo.add_argument(
+        "id", nargs="?", metavar="ID", help="a fix id or journal entry (default: the last)"
+    )
+    undo.add_argument("--list", action="store_true", help="list the fixes devdoctor recorded")
+    undo.add_argument("--yes", "-y", action="store_true", help="undo without asking")
+    undo.add_argument("--dry-run", action="store_true", help="show what would be put back")
+
+    report = command("report", "write a redacted report to paste into the course forum")
+    report.add_argument("--format", choices=("forum", "markdown", "text", "json"), default="forum")
+    report.add_argument("--output", metavar="FILE", help="where to write it")
+    report.add_argument("--copy", action="store_true", help="also copy it to the clipboard")
+
+    command("list", "list every check")
+    explain = command("explain", "what a check looks at, and how to fix it by hand")
+    explain.add_argument("id", metavar="ID")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `devdoctor` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    code = _dispatch(args)
+    _exit_now(code)
+    return code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from . import app
+    from .host import HostError
+    from .policy import PolicyError
+    from .ui import UI
+
+    ui = UI(redact=lambda s: s)
+    try:
+        if args.command in ("list", "explain"):
+            return int(getattr(app, f"cmd_{args.command}")(args, None, ui))
+        host = app.make_host(args)
+        from .privacy import redactor_for
+
+        ui = UI(redact=lambda text: redactor_for(host)(text))
+        handler = {"check": app.cmd_check, "fix": app.cmd_fix, "undo": app.cmd_undo}.get(
+            args.command
+        )
+        if handler is None:
+            from .report import cmd_report
+
+            handler = cmd_report
+        return int(handler(args, host, ui))
+    except (app.UsageError, HostError, PolicyError) as exc:
+        print(f"devdoctor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ndevdoctor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the last line of defence: a bug is exit 3, never a raw traceback
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(
+            f"devdoctor: internal error: {type(exc).__name__}: {exc} (a bug; --verbose shows "
+            "the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_BROKEN
+
+
+def _exit_now(code: int) -> None:
+    """Leave without waiting for a straggling check thread (all child processes are killed)."""
+    if any(t.is_alive() and t.daemon for t in threading.enumerate()):
+        from .app import flush
+
+        flush()
+        os._exit(code)

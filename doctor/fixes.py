@@ -1,0 +1,230 @@
+"""The fix engine: plan, show, confirm, journal and back up, apply atomically, verify, undo.
+
+The order never changes, whatever the fix: nothing is touched before the journal entry and the
+backup are on disk, a change is refused if the machine changed since the check looked, a
+failure part-way puts back what was already changed, and the check runs again to prove it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .changes import Change, ChangeError, change_kind
+from .host import Host
+from .journal import Entry, LockedError, locked, new_entry
+from .model import Check, Finding, Fix, Scope, Status
+
+COURSE_WARNING = (
+    "This fix edits files that the course repository tracks. Problems in the course repository "
+    "are the course's to fix once for everyone: if you change them here, your next `git pull` "
+    "may conflict. The report flags this for the course staff."
+)
+
+
+class Outcome(str, enum.Enum):
+    """How a fix (or an undo) ended, and the exit code it stands for."""
+
+    VERIFIED = "fixed"
+    RESTART_PENDING = "applied; takes effect after a restart"
+    UNDONE = "undone"
+    DRY_RUN = "dry run: nothing changed"
+    DECLINED = "declined: nothing changed"
+    REFUSED = "refused: nothing changed"
+    NOT_APPLIED = "not applied: nothing changed"
+    VERIFY_FAILED = "applied, but the check still fails"
+
+    @property
+    def exit_code(self) -> int:
+        """0 done, 4 not applied, 5 applied but verification failed (DESIGN's table)."""
+        if self in (Outcome.VERIFIED, Outcome.RESTART_PENDING, Outcome.UNDONE, Outcome.DRY_RUN):
+            return 0
+        if self is Outcome.VERIFY_FAILED:
+            return 5
+        return 4
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """What happened to one fix, in words for the user."""
+
+    fix_id: str
+    outcome: Outcome
+    message: str = ""
+
+
+Say = Callable[[str], None]
+Ask = Callable[[str], "bool | None"]
+
+
+@dataclass(frozen=True)
+class Consent:
+    """What the user already agreed to on the command line."""
+
+    yes: bool = False
+    yes_destroy: bool = False
+    dry_run: bool = False
+    course: bool = False
+
+
+def show_plan(fix: Fix, host: Host, say: Say, *, course_mode: bool) -> None:
+    """Print what the fix would change, before anything is asked."""
+    say(f"Plan: {fix.title}")
+    if fix.scope is Scope.COURSE and not course_mode:
+        say(f"Note: {COURSE_WARNING}")
+    if fix.destructive:
+        say(
+            "This fix is destructive: what it removes is saved first, and `devdoctor undo` "
+            "puts it back."
+        )
+    for change in fix.changes:
+        say(change.preview(host))
+    for step in fix.manual_steps:
+        say(f"Then: {step}")
+
+
+def apply_fix(
+    fix: Fix,
+    finding: Finding,
+    check: Check,
+    host: Host,
+    *,
+    consent: Consent,
+    named: bool,
+    say: Say,
+    ask: Ask,
+) -> FixResult:
+    """Run one fix through the engine; never raises for anything the user could cause."""
+    if fix.destructive and not named:
+        return FixResult(
+            fix.id,
+            Outcome.REFUSED,
+            f"destructive: run `devdoctor fix {fix.id}` to name it yourself",
+        )
+    show_plan(fix, host, say, course_mode=consent.course)
+    if consent.dry_run:
+        return FixResult(fix.id, Outcome.DRY_RUN)
+    agreed = _agree(fix, consent, ask)
+    if agreed is not None:
+        return agreed
+    try:
+        with locked(host.state_dir):
+            return _apply(fix, finding, check, host)
+    except LockedError as exc:
+        return FixResult(fix.id, Outcome.REFUSED, str(exc))
+
+
+def _agree(fix: Fix, consent: Consent, ask: Ask) -> FixResult | None:
+    """None when the user agreed; else why nothing happens."""
+    if consent.yes and (not fix.destructive or consent.yes_destroy):
+        return None
+    question = f'Apply "{fix.title}"?'
+    if fix.scope is Scope.COURSE and not consent.course:
+        question = f"{question} (the course's files; `git pull` may conflict)"
+    answer = ask(question)
+    if answer is None:
+        hint = "--yes --yes-destroy" if fix.destructive else "--yes"
+        return FixResult(
+            fix.id,
+            Outcome.NOT_APPLIED,
+            f"no terminal to ask in: run again with {hint} to apply this plan",
+        )
+    if not answer:
+        return FixResult(fix.id, Outcome.DECLINED)
+    return None
+
+
+def _apply(fix: Fix, finding: Finding, check: Check, host: Host) -> FixResult:
+    for change in fix.changes:
+        reason = change.changed_since(host)
+        if reason:
+            return FixResult(fix.id, Outcome.REFUSED, f"{reason}; run devdoctor again")
+    entry = new_entry(host.state_dir, fix.id, fix.title, host.root)
+    entry.data["finding"] = finding.code
+    try:
+        for change in fix.changes:
+            entry.data["changes"].append(change.backup(host, entry.folder))
+        entry.save()
+    except OSError as exc:
+        entry.set_state("not-applied", error=str(exc))
+        return FixResult(fix.id, Outcome.NOT_APPLIED, f"cannot save the backup: {exc}")
+
+    done: list[tuple[Change, dict[str, Any]]] = []
+    for change, record in zip(fix.changes, entry.data["changes"], strict=False):
+        try:
+            change.apply(host)
+            done.append((change, record))
+        except (ChangeError, OSError) as exc:
+            problems = _roll_back(host, entry, done)
+            entry.set_state("rolled-back", error=str(exc), rollback_problems=problems)
+            extra = f"; could not put back: {'; '.join(problems)}" if problems else ""
+            return FixResult(fix.id, Outcome.NOT_APPLIED, f"{exc}; changes put back{extra}")
+    entry.set_state("applied")
+    return _verify(fix, finding, check, host, entry)
+
+
+def _roll_back(
+    host: Host, entry: Entry, done: Sequence[tuple[Change, dict[str, Any]]]
+) -> list[str]:
+    problems = []
+    for change, record in reversed(done):
+        try:
+            type(change).undo(host, record, entry.folder)
+        except (ChangeError, OSError) as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _verify(fix: Fix, finding: Finding, check: Check, host: Host, entry: Entry) -> FixResult:
+    """Run the check again on a fresh host: repaired, pending a restart, or still broken."""
+    try:
+        after = list(check.run(host.fresh()))
+    except Exception as exc:  # a check bug while verifying must not hide that the fix applied
+        entry.set_state("verify-failed", error=repr(exc))
+        return FixResult(fix.id, Outcome.VERIFY_FAILED, f"the check broke while verifying: {exc!r}")
+    still = [f for f in after if f.code == finding.code and f.status in (Status.WARN, Status.FAIL)]
+    if still:
+        entry.set_state("verify-failed", still=[f.summary for f in still])
+        return FixResult(fix.id, Outcome.VERIFY_FAILED, still[0].summary)
+    if fix.needs_restart:
+        entry.set_state("restart-pending")
+        return FixResult(fix.id, Outcome.RESTART_PENDING)
+    entry.set_state("verified")
+    return FixResult(fix.id, Outcome.VERIFIED)
+
+
+UNDOABLE = ("applied", "restart-pending", "verified", "verify-failed")
+
+
+def undo_entry(entry: Entry, host: Host, *, consent: Consent, say: Say, ask: Ask) -> FixResult:
+    """Put back what one journal entry changed, newest change first."""
+    fix_id = str(entry.data.get("fix", entry.id))
+    if entry.state not in UNDOABLE:
+        return FixResult(fix_id, Outcome.REFUSED, f"{entry.id} is {entry.state}: nothing to undo")
+    records = list(entry.data.get("changes", []))
+    say(f"Undo: {entry.data.get('title', fix_id)} ({entry.id})")
+    try:
+        for record in reversed(records):
+            say(change_kind(record["kind"]).undo_preview(host, record, entry.folder))
+    except (ChangeError, OSError, KeyError) as exc:
+        return FixResult(fix_id, Outcome.REFUSED, f"cannot read {entry.id}: {exc}")
+    if consent.dry_run:
+        return FixResult(fix_id, Outcome.DRY_RUN)
+    if not consent.yes:
+        answer = ask("Put these back?")
+        if answer is None:
+            return FixResult(fix_id, Outcome.NOT_APPLIED, "no terminal to ask in: add --yes")
+        if not answer:
+            return FixResult(fix_id, Outcome.DECLINED)
+    try:
+        with locked(host.state_dir):
+            for record in reversed(records):
+                change_kind(record["kind"]).undo(host, record, entry.folder)
+    except LockedError as exc:
+        return FixResult(fix_id, Outcome.REFUSED, str(exc))
+    except (ChangeError, OSError) as exc:
+        return FixResult(fix_id, Outcome.REFUSED, str(exc))
+    entry.set_state("undone")
+    return FixResult(fix_id, Outcome.UNDONE)
