@@ -1,0 +1,548 @@
+"""Finding and reading a course repository's devcontainer.json the way the devcontainer CLI does.
+
+Checks need the parts of the configuration that decide whether "Reopen in Container" works:
+which files exist, the Dockerfile and build context, mounts, users, lifecycle commands,
+hostRequirements and whether a GPU is wanted.  Every property tolerates wrong types (it
+returns None or an empty value) so that one odd entry never hides the rest; the raw data
+stays available for the checks that report such entries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .jsonc import JsoncError, loads
+
+__all__ = [
+    "LIFECYCLE_KEYS",
+    "MAX_CONFIG_BYTES",
+    "ConfigError",
+    "ConfigFile",
+    "DevcontainerConfig",
+    "HostRequirements",
+    "Mount",
+    "find_configs",
+    "find_repo",
+    "load",
+    "referenced_paths",
+    "substitute",
+    "variable_pattern",
+]
+
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A devcontainer.json is a few KiB; reading more would only be a way to hang devdoctor."""
+
+LIFECYCLE_KEYS = (
+    "initializeCommand",
+    "onCreateCommand",
+    "updateContentCommand",
+    "postCreateCommand",
+    "postStartCommand",
+    "postAttachCommand",
+)
+"""The lifecycle commands in the order the CLI runs them (initializeCommand on the host)."""
+
+_VARIABLE = re.compile(r"\$\{(.*?)\}")  # the CLI's VARIABLE_REGEXP: non-greedy, any text
+_CLI_BYTES = re.compile(r"^(\d+)([tgmk]b)?$")  # the CLI's parseBytes
+_LENIENT_BYTES = re.compile(r"^\s*(\d+)\s*([tgmk])?(i?b)?\s*$", re.IGNORECASE)
+_UNIT_POWER = {"k": 1, "m": 2, "g": 3, "t": 4}
+_GPU_KEYS = ("cores", "memory")
+_HOST_KEYS = ("cpus", "memory", "storage", "gpu")
+
+LifecycleCommand = str | list[str] | dict[str, str | list[str]]
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One devcontainer.json; variant names it in messages ("default", or the sub-folder)."""
+
+    path: Path
+    variant: str
+
+    @property
+    def workspace_folder(self) -> Path:
+        """The folder VS Code opens, i.e. ${localWorkspaceFolder} for this file."""
+        parent = self.path.parent
+        if self.path.name == ".devcontainer.json":
+            return parent
+        if parent.name == ".devcontainer":
+            return parent.parent
+        if parent.parent.name == ".devcontainer":  # .devcontainer/<variant>/devcontainer.json
+            return parent.parent.parent
+        return parent  # a file picked by hand
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def find_configs(repo: Path) -> list[ConfigFile]:
+    """List the configurations in the spec's order of precedence; the first is the CLI default."""
+    repo = Path(os.path.abspath(repo))
+    found: list[ConfigFile] = []
+    for candidate in (repo / ".devcontainer" / "devcontainer.json", repo / ".devcontainer.json"):
+        if _is_file(candidate):
+            found.append(ConfigFile(candidate, "default"))
+    try:
+        entries = list((repo / ".devcontainer").iterdir())
+    except OSError:
+        entries = []
+    folders = sorted((entry for entry in entries if _is_dir(entry)), key=lambda e: e.name)
+    for folder in folders:
+        candidate = folder / "devcontainer.json"
+        if _is_file(candidate):
+            found.append(ConfigFile(candidate, folder.name))
+    return found
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def find_repo(start: Path) -> Path | None:
+    """Find the folder holding .devcontainer/ or .devcontainer.json, from start up to the git root.
+
+    Never looks above the git root (a folder with .git, a directory or a submodule's file),
+    so a nested repository without a devcontainer is not mistaken for its parent's course.
+    """
+    here = Path(os.path.abspath(start))
+    if _is_file(here):
+        here = here.parent
+    for folder in (here, *here.parents):
+        if _is_dir(folder / ".devcontainer") or _is_file(folder / ".devcontainer.json"):
+            return folder
+        if _exists(folder / ".git"):
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One entry of "mounts"; source and target are "" when absent, raw is the entry as written."""
+
+    source: str
+    target: str
+    type: str
+    raw: str | dict[str, Any]
+
+    @classmethod
+    def parse(cls, raw: str | dict[str, Any]) -> Mount:
+        """Read Docker --mount syntax or the object form; Docker's default type is "volume"."""
+        if isinstance(raw, str):
+            fields: dict[str, str] = {}
+            for part in raw.split(","):
+                key, _, value = part.partition("=")
+                key = key.strip().lower()  # Docker ignores the case of keys
+                key = {"src": "source", "destination": "target", "dst": "target"}.get(key, key)
+                fields[key] = value
+        else:
+            fields = {key: value for key, value in raw.items() if isinstance(value, str)}
+        return cls(
+            source=fields.get("source", ""),
+            target=fields.get("target", ""),
+            type=fields.get("type", "volume") or "volume",
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class HostRequirements:
+    """hostRequirements as devdoctor understands them; memory and storage are in bytes.
+
+    Values are what the author evidently meant (so "8GB" is 8 GiB); problems says where the
+    devcontainer CLI reads something else or ignores it.
+    """
+
+    cpus: int | None = None
+    memory: int | None = None
+    storage: int | None = None
+    gpu: bool | str | dict[str, Any] | None = None
+    problems: tuple[str, ...] = ()
+
+
+def _parse_bytes(name: str, value: Any, problems: list[str]) -> int | None:
+    """Parse a memory size like the CLI's parseBytes, but recover what was meant."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value  # the CLI's regex test stringifies numbers, so plain bytes work
+    if not isinstance(value, str):
+        problems.append(f'{name} should be a string like "8gb", not {_json_type(value)}')
+        return None
+    shown = f'{name} is "{value}"'
+    match = _CLI_BYTES.match(value) if len(value) <= 40 else None
+    if match:
+        number, unit = int(match.group(1)), match.group(2)
+        if unit is None and number < 1024 * 1024:
+            problems.append(
+                f"{shown}, which the devcontainer CLI reads as {number} bytes; "
+                f'add a unit like "{number}gb"'
+            )
+        return number * 1024 ** _UNIT_POWER[unit[0]] if unit else number
+    lenient = _LENIENT_BYTES.match(value) if len(value) <= 40 else None
+    if lenient is None or (lenient.group(3) and not lenient.group(2)):
+        problems.append(
+            f'{shown}; it should be a number with a unit like "8gb", and the devcontainer '
+            "CLI reads this as 0, so the requirement is silently ignored"
+        )
+        return None
+    number, letter = int(lenient.group(1)), (lenient.group(2) or "").lower()
+    suggestion = f"{number}{letter}b" if letter else str(number)
+    if value.lower() == suggestion:
+        advice = f'only understands lower-case units like "{suggestion}"'
+    else:
+        advice = f'only understands a number directly followed by a unit, like "{suggestion}",'
+    problems.append(
+        f"{shown}; the devcontainer CLI {advice} and reads this as 0, "
+        "so the requirement is silently ignored"
+    )
+    return number * 1024 ** _UNIT_POWER[letter] if letter else number
+
+
+def _show(value: Any) -> str:
+    """Show a value as it was written in the JSON."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _json_type(value: Any) -> str:
+    """Name a JSON value's type the way the JSON author would."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _count(name: str, value: Any, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    problems.append(f"{name} should be a whole number of at least 1, not {_show(value)}")
+    return None
+
+
+def _host_requirements(value: Any) -> HostRequirements:
+    if value is None:
+        return HostRequirements()
+    if not isinstance(value, dict):
+        problem = f"hostRequirements should be an object, not {_json_type(value)}"
+        return HostRequirements(problems=(problem,))
+    problems: list[str] = [
+        f'hostRequirements has an unknown key "{key}" (allowed: {", ".join(_HOST_KEYS)}); '
+        "the devcontainer CLI ignores it"
+        for key in value
+        if key not in _HOST_KEYS
+    ]
+    cpus = _count("hostRequirements.cpus", value.get("cpus"), problems)
+    memory = _parse_bytes("hostRequirements.memory", value.get("memory"), problems)
+    storage = _parse_bytes("hostRequirements.storage", value.get("storage"), problems)
+    gpu = value.get("gpu")
+    if isinstance(gpu, dict):
+        for key in gpu:
+            if key not in _GPU_KEYS:
+                problems.append(
+                    f'hostRequirements.gpu has an unknown key "{key}" (allowed: cores, memory); '
+                    "the devcontainer CLI ignores it"
+                )
+        _count("hostRequirements.gpu.cores", gpu.get("cores"), problems)
+        _parse_bytes("hostRequirements.gpu.memory", gpu.get("memory"), problems)
+    elif gpu == "":
+        problems.append(
+            'hostRequirements.gpu is ""; it should be true, false or "optional" '
+            "(the devcontainer CLI treats an empty string as false)"
+        )
+    elif isinstance(gpu, str) and gpu != "optional":
+        problems.append(
+            f'hostRequirements.gpu is "{gpu}"; it should be true, false or "optional", and the '
+            "devcontainer CLI treats any other text as true (a GPU is required)"
+        )
+    elif gpu is not None and not isinstance(gpu, (bool, str)):
+        problems.append(
+            f'hostRequirements.gpu should be true, false or "optional", not {_show(gpu)}'
+        )
+        gpu = None
+    return HostRequirements(cpus, memory, storage, gpu, tuple(problems))
+
+
+def _gpu_run_args(args: tuple[str, ...]) -> bool:
+    """Whether docker run arguments ask for a GPU (and so fail on a host without one)."""
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if not equals and index + 1 < len(args):
+            value = args[index + 1]
+        if name == "--gpus":
+            return True
+        if name == "--device" and value.startswith(("nvidia.com/gpu", "/dev/nvidia")):
+            return True
+        if name == "--runtime" and value == "nvidia":
+            return True
+    return False
+
+
+class ConfigError(ValueError):
+    """A devcontainer.json that cannot be used at all; line and column for syntax errors."""
+
+    def __init__(
+        self, path: Path, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        where = f"{path}:{line}:{column}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class DevcontainerConfig:
+    """A parsed devcontainer.json.  local_env, when given, resolves ${localEnv:...} in paths."""
+
+    file: ConfigFile
+    data: dict[str, Any]
+    local_env: Mapping[str, str] | None = field(default=None, compare=False)
+
+    def _path(self, value: Any) -> Path | None:
+        """Resolve a path property relative to the devcontainer.json's folder, like the CLI."""
+        if not isinstance(value, str) or not value:
+            return None
+        text, _ = self.resolve(value)
+        return Path(os.path.normpath(self.file.path.parent / text))
+
+    def resolve(self, value: str) -> tuple[str, bool]:
+        """Substitute the variables known on the host before the container exists."""
+        return substitute(
+            value,
+            local_env=self.local_env if self.local_env is not None else {},
+            local_workspace_folder=str(self.file.workspace_folder),
+            devcontainer_id=None,
+            resolve_local_env=self.local_env is not None,
+        )
+
+    def _build_entries(self) -> list[tuple[str, Any]]:
+        """(label, raw value) for the Dockerfile, its context and the compose files.
+
+        The legacy top-level dockerFile/context win over build.*, as in the CLI.
+        """
+        if "dockerFile" in self.data:
+            entries = [
+                ("dockerFile", self.data["dockerFile"]),
+                ("context", self.data.get("context")),
+            ]
+        else:
+            build = self.data.get("build")
+            build = build if isinstance(build, dict) else {}
+            entries = [
+                ("build.dockerfile", build.get("dockerfile")),
+                ("build.context", build.get("context")),
+            ]
+        compose = self.data.get("dockerComposeFile")
+        files = (
+            [compose] if isinstance(compose, str) else compose if isinstance(compose, list) else []
+        )
+        return entries + [("dockerComposeFile", entry) for entry in files]
+
+    @property
+    def dockerfile(self) -> Path | None:
+        """build.dockerfile, or the legacy top-level dockerFile, which the CLI prefers."""
+        return self._path(self._build_entries()[0][1])
+
+    @property
+    def context(self) -> Path | None:
+        """The build context; the CLI defaults it to the Dockerfile's folder, not ".".
+
+        None for configs without a Dockerfile, where a context means nothing.
+        """
+        dockerfile = self.dockerfile
+        if dockerfile is None:
+            return None
+        return self._path(self._build_entries()[1][1]) or dockerfile.parent
+
+    @property
+    def compose_files(self) -> tuple[Path, ...]:
+        """dockerComposeFile entries, relative to the devcontainer.json's folder."""
+        entries = self._build_entries()[2:]
+        return tuple(path for _, raw in entries if (path := self._path(raw)) is not None)
+
+    @property
+    def image(self) -> str | None:
+        value = self.data.get("image")
+        return value if isinstance(value, str) else None
+
+    @property
+    def mounts(self) -> tuple[Mount, ...]:
+        raw = self.data.get("mounts")
+        if not isinstance(raw, list):
+            return ()
+        return tuple(Mount.parse(entry) for entry in raw if isinstance(entry, (str, dict)))
+
+    @property
+    def run_args(self) -> tuple[str, ...]:
+        raw = self.data.get("runArgs")
+        if not isinstance(raw, list):
+            return ()
+        return tuple(arg for arg in raw if isinstance(arg, str))
+
+    @property
+    def remote_user(self) -> str | None:
+        value = self.data.get("remoteUser")
+        return value if isinstance(value, str) else None
+
+    @property
+    def container_user(self) -> str | None:
+        value = self.data.get("containerUser")
+        return value if isinstance(value, str) else None
+
+    @property
+    def lifecycle(self) -> dict[str, LifecycleCommand]:
+        """The lifecycle commands present and well-formed, in the order they run."""
+        result: dict[str, LifecycleCommand] = {}
+        for key in LIFECYCLE_KEYS:
+            value: Any = self.data.get(key)
+            if isinstance(value, dict):
+                if all(_is_command(item) for item in value.values()):
+                    result[key] = value
+            elif _is_command(value):
+                result[key] = value
+        return result
+
+    @property
+    def host_requirements(self) -> HostRequirements:
+        return _host_requirements(self.data.get("hostRequirements"))
+
+    @property
+    def wants_gpu(self) -> bool | Literal["optional"]:
+        """True if the container needs a GPU, "optional" if it uses one when there is one.
+
+        GPU flags in runArgs make docker run fail without a GPU, so they count as required.
+        The CLI treats any truthy hostRequirements.gpu (even {}) as a request.
+        """
+        if _gpu_run_args(self.run_args):
+            return True
+        host = self.data.get("hostRequirements")
+        value = host.get("gpu") if isinstance(host, dict) else None
+        if value == "optional":
+            return "optional"
+        return isinstance(value, dict) or bool(value)
+
+
+def _is_command(value: Any) -> bool:
+    """A string (run by /bin/sh) or a list of strings (run directly)."""
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return isinstance(value, str)
+
+
+def load(file: ConfigFile, *, local_env: Mapping[str, str] | None = None) -> DevcontainerConfig:
+    """Read and parse one devcontainer.json; raise ConfigError if it cannot be used at all."""
+    try:
+        with open(file.path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(file.path, f"cannot read: {error.strerror or error}") from error
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(file.path, "too large (over 1 MiB); this is not a devcontainer.json")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(file.path, "saved as UTF-16; the devcontainer CLI needs UTF-8")
+    text = raw.decode("utf-8", errors="replace")  # as the CLI's buffer.toString() does
+    try:
+        data = loads(text)
+    except JsoncError as error:
+        raise ConfigError(file.path, error.message, error.line, error.column) from error
+    if not isinstance(data, dict):
+        raise ConfigError(file.path, "not a JSON object (the file must be one {...})")
+    return DevcontainerConfig(file, data, local_env)
+
+
+def substitute(
+    value: str,
+    *,
+    local_env: Mapping[str, str],
+    local_workspace_folder: str | None,
+    devcontainer_id: str | None,
+    container_workspace_folder: str | None = None,
+    resolve_local_env: bool = True,
+) -> tuple[str, bool]:
+    """Resolve ${...} variables like the CLI; return the text and whether all were resolved.
+
+    As in the CLI, an unset ${localEnv:VAR} becomes its default or "" (resolved); unknown
+    variables and unknown values stay as written.  resolve_local_env=False leaves
+    ${localEnv:...} in place, for callers that do not know the user's environment.
+    """
+    complete = True
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal complete
+        name, *args = match.group(1).split(":")
+        known: str | None = None
+        if name in ("localEnv", "env") and args and resolve_local_env:
+            known = local_env.get(args[0], args[1] if len(args) > 1 else "")
+        elif name == "localWorkspaceFolder":
+            known = local_workspace_folder
+        elif name == "localWorkspaceFolderBasename" and local_workspace_folder is not None:
+            known = re.split(r"[\\/]", local_workspace_folder.rstrip("\\/"))[-1]
+        elif name == "containerWorkspaceFolder":
+            known = container_workspace_folder
+        elif name == "containerWorkspaceFolderBasename" and container_workspace_folder:
+            known = container_workspace_folder.rstrip("/").rsplit("/", 1)[-1]
+        elif name == "devcontainerId":
+            known = devcontainer_id or None
+        if known is None:
+            complete = False
+            return match.group(0)
+        return known
+
+    return _VARIABLE.sub(replace, value), complete
+
+
+def variable_pattern(value: str) -> re.Pattern[str]:
+    """A full-match pattern for the names value could become, each ${...} a wildcard.
+
+    Used to recognise, e.g., the volume "vscode-home-${devcontainerId}" in the engine's list.
+    """
+    parts = _VARIABLE.split(value)
+    # re.split with one group alternates literal text and variable bodies.
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else ".*" for index, part in enumerate(parts)
+    )
+    return re.compile(rf"\A{pattern}\Z", re.DOTALL)
+
+
+def referenced_paths(cfg: DevcontainerConfig) -> list[tuple[str, Path]]:
+    """Files and folders the build needs, labelled with the property that names them.
+
+    Paths that still contain unresolved variables are left out: whether they exist depends
+    on the user's environment, and a false "missing" would mislead.
+    """
+    entries = cfg._build_entries()
+    if cfg.dockerfile is None:
+        del entries[1]  # a build context means nothing without a Dockerfile
+    result: list[tuple[str, Path]] = []
+    for label, raw in entries:
+        path = cfg._path(raw)
+        if path is not None and cfg.resolve(raw)[1]:
+            result.append((label, path))
+    return result
