@@ -218,6 +218,7 @@ def _nothing_to_fix(run: Run, ui: UI) -> None:
 
 def cmd_undo(args: Namespace, host: Host, ui: UI) -> int:
     """`devdoctor undo`: list the journal, or put back one fix's changes."""
+    course.repo(host)  # journal paths inside the course repository are real paths
     found = entries(host.state_dir)
     if args.list:
         if not found:

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .host import Host, Platform, is_windows_path, windows_to_wsl
 from .policy import Policy, load_policy
 
+if TYPE_CHECKING:
+    from .devcontainers import ConfigError, ConfigFile, DevcontainerConfig
+
 
 def repo(host: Host) -> Path | None:
     """The course repository's top folder, or None when there is none here."""
-    return host.fact("course.repo", _find_repo)
+    found = host.fact("course.repo", _find_repo)
+    host.repo_root = found
+    return found
 
 
 def policy(host: Host) -> Policy:
@@ -71,3 +77,72 @@ def on_windows_drive(host: Host, path: Path) -> bool:
         and parts[1] == "mnt"
         and len(parts[2]) == 1
     )
+
+
+def configs(host: Host) -> list[ConfigFile]:
+    """Every devcontainer configuration in the course repository (spec precedence order)."""
+    return host.fact("course.configs", _configs)
+
+
+def _configs(host: Host) -> list[ConfigFile]:
+    from .devcontainers import find_configs
+
+    top = repo(host)
+    return find_configs(top) if top is not None else []
+
+
+def chosen_config(host: Host) -> tuple[ConfigFile | None, str]:
+    """The configuration this run is about, and why: --config, the policy, or this host."""
+    return host.fact("course.chosen", _choose)
+
+
+def _choose(host: Host) -> tuple[ConfigFile | None, str]:
+    found = configs(host)
+    if not found:
+        return None, "no devcontainer configuration"
+    if len(found) == 1:
+        return found[0], "the only configuration"
+    by_variant = {c.variant: c for c in found}
+    wanted = host.options.get("config")
+    if wanted:
+        name = Path(str(wanted)).parent.name if str(wanted).endswith(".json") else str(wanted)
+        if name in by_variant:
+            return by_variant[name], "--config"
+        return None, f"--config {wanted}: no such configuration ({', '.join(by_variant)})"
+    default = policy(host).default_variant
+    if default and default in by_variant:
+        return by_variant[default], "the policy's default_variant"
+    if "gpu" in by_variant and host_has_gpu(host):
+        return by_variant["gpu"], "this computer has an NVIDIA GPU"
+    for name in ("default", "cpu"):
+        if name in by_variant:
+            return by_variant[name], "the default configuration"
+    return found[0], "the first configuration"
+
+
+def host_has_gpu(host: Host) -> bool:
+    """A quick look for a usable NVIDIA GPU: nvidia-smi answers (WSL's own copy too)."""
+    for program in ("nvidia-smi", "/usr/lib/wsl/lib/nvidia-smi"):
+        if program.startswith("/") and not host.exists(program):
+            continue
+        done = host.run([program, "-L"], timeout=5)
+        if done.ok and done.out.strip().startswith("GPU"):
+            return True
+    return False
+
+
+def devcontainer(host: Host) -> DevcontainerConfig | ConfigError | None:
+    """The chosen configuration, parsed (or why it cannot be); None when there is none."""
+    return host.fact("course.devcontainer", _load_chosen)
+
+
+def _load_chosen(host: Host) -> DevcontainerConfig | ConfigError | None:
+    from .devcontainers import ConfigError, load
+
+    chosen, _why = chosen_config(host)
+    if chosen is None:
+        return None
+    try:
+        return load(chosen, local_env=host.env)
+    except ConfigError as exc:
+        return exc

@@ -51,6 +51,10 @@ def windows_to_wsl(path: str) -> str:
     return str(PurePosixPath("/mnt", drive, *win.parts[1:]))
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
 class Host:
     """One machine as devdoctor sees it, for the length of one run."""
 
@@ -69,6 +73,8 @@ class Host:
         self.options: dict[str, Any] = dict(options or {})
         self._state_dir = state_dir
         self.tracker = ProcessTracker()
+        # The course repository is the student's real checkout, even under --root.
+        self.repo_root: Path | None = None
         self._facts: dict[str, Any] = {}
         self._fact_locks: dict[str, threading.Lock] = {}
         self._facts_lock = threading.Lock()
@@ -77,9 +83,14 @@ class Host:
     # -- where things are -------------------------------------------------------------------
 
     def real(self, path: str | os.PathLike[str]) -> Path:
-        """The real file behind a host path; under --root, `C:\\x` is read at ROOT/mnt/c/x."""
+        """The real file behind a host path; under --root, `C:\\x` is read at ROOT/mnt/c/x.
+
+        Paths inside the course repository are left alone: `--repo` is on the real file system.
+        """
         text = os.fspath(path)
         if self.root is None:
+            return Path(text)
+        if self.repo_root is not None and _inside(Path(text), self.repo_root):
             return Path(text)
         if is_windows_path(text):
             text = windows_to_wsl(text)
@@ -179,7 +190,9 @@ class Host:
 
     def fresh(self) -> Host:
         """A new Host on the same machine with nothing cached, to verify a fix."""
-        return Host(root=self.root, env=self.env, state_dir=self._state_dir, options=self.options)
+        host = Host(root=self.root, env=self.env, state_dir=self._state_dir, options=self.options)
+        host.repo_root = self.repo_root
+        return host
 
     # -- platform -----------------------------------------------------------------------------
 
