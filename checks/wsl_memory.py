@@ -45,8 +45,9 @@ SHUTDOWN_STEPS = (
     "Wait about 8 seconds, open your WSL terminal again, and run `devdoctor check`.",
 )
 SHUTDOWN_INSIDE_WSL = (
-    "devdoctor did not run `wsl --shutdown` itself: from inside WSL it would end this very "
-    "session, VS Code's server and Docker Desktop's engine mid-way."
+    "Close VS Code and every WSL terminal, then in PowerShell (not here: from inside WSL, "
+    "`wsl --shutdown` would end this very session, VS Code's server and Docker Desktop's "
+    "engine mid-way) run: wsl --shutdown"
 )
 
 
@@ -311,7 +312,9 @@ class WslMemory(Check):
             title=title + (f" ({note})" if note else ""),
             changes=(WriteFile(path=path, old=old, new=encode(new_text, decoded)),),
             needs_restart=True,
-            manual_steps=((SHUTDOWN_INSIDE_WSL, *SHUTDOWN_STEPS) if inside else SHUTDOWN_STEPS[1:]),
+            manual_steps=(
+                (SHUTDOWN_INSIDE_WSL, SHUTDOWN_STEPS[1]) if inside else SHUTDOWN_STEPS[1:]
+            ),
             offer=() if inside else ("wsl", "--shutdown"),
             offer_question="Run `wsl --shutdown` now? It stops every WSL distro and Docker "
             "Desktop's engine: save your work in them first.",

@@ -18,6 +18,7 @@ from .model import Result, Run, Scope, Status
 from .registry import Loaded, LoadError, load_checks
 from .render import details, plain_table, redact_json, run_json, verdict
 from .runner import run_checks
+from .sizes import parse_size
 from .ui import UI
 
 
@@ -31,6 +32,13 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
 def make_host(args: Namespace) -> Host:
     """The Host for this command, from --root/DEVDOCTOR_ROOT and the other global options."""
     root = args.root or os.environ.get("DEVDOCTOR_ROOT") or None
+    for flag in ("memory", "swap"):
+        value = getattr(args, flag, None)
+        if value:
+            try:
+                parse_size(value)
+            except ValueError as exc:
+                raise UsageError(f"--{flag} {value}: {exc}") from None
     options = {
         "repo": args.repo,
         "config": args.config,
@@ -180,10 +188,7 @@ def cmd_fix(args: Namespace, host: Host, ui: UI) -> int:
                 f"=> {outcome.outcome.value}" + (f": {outcome.message}" if outcome.message else "")
             )
             _after_fix(finding.fix.offer, finding.fix.offer_question, outcome, host, ui)
-            for step in (
-                finding.fix.manual_steps if outcome.outcome is Outcome.RESTART_PENDING else ()
-            ):
-                ui.say(f"   next: {step}")
+            _next_steps(finding.fix.manual_steps, outcome.outcome, ui)
             outcomes.append(outcome)
     if not outcomes:
         _nothing_to_fix(run, ui)
@@ -198,6 +203,20 @@ def _after_fix(offer: Sequence[str], question: str, outcome: FixResult, host: Ho
     if ui.ask(question or f"Run `{' '.join(offer)}` now?"):
         done = host.run(list(offer), timeout=120)
         ui.say(f"$ {' '.join(offer)}: {'done' if done.ok else done.describe()}")
+
+
+def _next_steps(steps: Sequence[str], outcome: Outcome, ui: UI) -> None:
+    """What the user still has to do: after applying, or once they apply it."""
+    if not steps:
+        return
+    if outcome in (Outcome.RESTART_PENDING, Outcome.VERIFIED):
+        ui.say("Next:")
+    elif outcome in (Outcome.DRY_RUN, Outcome.NOT_APPLIED):
+        ui.say("After applying it:")
+    else:
+        return
+    for number, step in enumerate(steps, 1):
+        ui.say(f"  {number}. {step}")
 
 
 def _nothing_to_fix(run: Run, ui: UI) -> None:

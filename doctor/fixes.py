@@ -81,8 +81,6 @@ def show_plan(fix: Fix, host: Host, say: Say, *, course_mode: bool) -> None:
         )
     for change in fix.changes:
         say(change.preview(host))
-    for step in fix.manual_steps:
-        say(f"Then: {step}")
 
 
 def apply_fix(

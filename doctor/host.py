@@ -55,6 +55,13 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+class _Failed:
+    """A fact whose computation raised."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 class Host:
     """One machine as devdoctor sees it, for the length of one run."""
 
@@ -174,19 +181,34 @@ class Host:
     # -- facts shared by several checks -------------------------------------------------------
 
     def fact(self, name: str, compute: Callable[[Host], T]) -> T:
-        """Compute a shared fact once per run; concurrent askers wait for the first answer."""
+        """Compute a shared fact once per run; concurrent askers wait for the first answer.
+
+        A fact whose computation raised raises the same error for every asker: a slow probe
+        that breaks is not run again by each check that needs it.
+        """
         with self._facts_lock:
             if name in self._facts:
-                return self._facts[name]  # type: ignore[no-any-return]
+                return self._cached(name)
             lock = self._fact_locks.setdefault(name, threading.Lock())
         with lock:
             with self._facts_lock:
                 if name in self._facts:
-                    return self._facts[name]  # type: ignore[no-any-return]
-            value = compute(self)
+                    return self._cached(name)
+            try:
+                value = compute(self)
+            except Exception as exc:
+                with self._facts_lock:
+                    self._facts[name] = _Failed(exc)
+                raise
             with self._facts_lock:
                 self._facts[name] = value
             return value
+
+    def _cached(self, name: str) -> Any:
+        value = self._facts[name]
+        if isinstance(value, _Failed):
+            raise value.error
+        return value
 
     def fresh(self) -> Host:
         """A new Host on the same machine with nothing cached, to verify a fix."""

@@ -76,11 +76,17 @@ class ProcessTracker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_thread: dict[int, set[subprocess.Popen[bytes]]] = {}
+        self._doomed: set[int] = set()  # threads whose check ran out of time
 
     def add(self, proc: subprocess.Popen[bytes]) -> None:
-        """Track a started process."""
+        """Track a started process; one started by a timed-out thread is killed at once."""
+        ident = threading.get_ident()
         with self._lock:
-            self._by_thread.setdefault(threading.get_ident(), set()).add(proc)
+            doomed = ident in self._doomed
+            if not doomed:
+                self._by_thread.setdefault(ident, set()).add(proc)
+        if doomed:
+            kill_tree(proc)
 
     def discard(self, proc: subprocess.Popen[bytes]) -> None:
         """Forget a process that has ended."""
@@ -89,11 +95,19 @@ class ProcessTracker:
                 procs.discard(proc)
 
     def kill_thread(self, ident: int) -> None:
-        """Kill what one (timed-out) check started."""
+        """Kill what one (timed-out) check started, and whatever it starts from now on."""
         with self._lock:
             procs = list(self._by_thread.pop(ident, ()))
+            self._doomed.add(ident)
         for proc in procs:
             kill_tree(proc)
+
+    def forget_thread(self, ident: int) -> None:
+        """A thread has ended: its ident may be reused by a new thread."""
+        with self._lock:
+            self._doomed.discard(ident)
+            if not self._by_thread.get(ident, True):
+                del self._by_thread[ident]
 
     def kill_all(self) -> None:
         """Kill everything still running: the run is over."""
@@ -106,9 +120,9 @@ class ProcessTracker:
 
 def kill_tree(proc: subprocess.Popen[bytes]) -> None:
     """Kill a process and everything it started (its own session/process group)."""
-    if proc.poll() is not None:
-        return
     if sys.platform == "win32":
+        if proc.poll() is not None:
+            return
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(
                 ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
@@ -118,6 +132,8 @@ def kill_tree(proc: subprocess.Popen[bytes]) -> None:
                 check=False,
             )
     else:
+        # Even when the leader has exited: a child it left in the background lives on in its
+        # group (and holds the output pipe open).
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(OSError):

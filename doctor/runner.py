@@ -44,18 +44,28 @@ def run_checks(
     skipped = skipped or {}
     slots = {loaded.check.id: _Slot(loaded) for loaded in checks}
     finished: queue.Queue[str] = queue.Queue()
+    lock = threading.Lock()
 
-    def deliver(slot: _Slot, result: Result) -> None:
-        if slot.result is None:
+    def deliver(slot: _Slot, result: Result, *, kill: bool = False) -> None:
+        # The first result wins: a check that answers as its deadline passes is not overwritten.
+        with lock:
+            if slot.result is not None:
+                return
+            if kill and slot.thread_ident is not None:
+                host.tracker.kill_thread(slot.thread_ident)
             slot.result = result
-            slot.done.set()
-            finished.put(result.id)
+        slot.done.set()
+        finished.put(result.id)
 
+    cycles = _cycles(slots)
     for slot in slots.values():
         check = slot.loaded.check
         reason = skipped.get(check.id) or _not_here(check.scope, host)
         if reason:
             deliver(slot, _result(slot.loaded, skip_reason=reason))
+            continue
+        if check.id in cycles:
+            deliver(slot, _result(slot.loaded, error=f"its needs form a cycle: {cycles[check.id]}"))
             continue
         thread = threading.Thread(
             target=_work, args=(slot, slots, host, deliver), daemon=True, name=check.id
@@ -78,12 +88,13 @@ def run_checks(
             slot = slots[cid]
             limit = slot.loaded.check.timeout * timeout_scale
             if slot.started is not None and now - slot.started > limit:
-                if slot.thread_ident is not None:
-                    host.tracker.kill_thread(slot.thread_ident)
-                deliver(slot, _timed_out(slot.loaded, limit))
+                deliver(slot, _timed_out(slot.loaded, limit), kill=True)
         with contextlib.suppress(queue.Empty):
             finished.get(timeout=SETTLE)
 
+    for cid, slot in slots.items():  # those that arrived after the last look
+        if slot.result is not None and cid not in reported and on_result:
+            on_result(slot.result)
     host.tracker.kill_all()
     results = [slot.result for slot in slots.values() if slot.result is not None]
     results += [
@@ -93,6 +104,24 @@ def run_checks(
     return Run(tuple(results))
 
 
+def _cycles(slots: dict[str, _Slot]) -> dict[str, str]:
+    """Checks whose needs lead back to themselves (they would wait for each other forever)."""
+    found: dict[str, str] = {}
+    for cid in slots:
+        paths = [[cid]]
+        seen: set[str] = set()
+        while paths and cid not in found:
+            path = paths.pop()
+            for need in slots[path[-1]].loaded.check.needs:
+                if need == cid:
+                    found[cid] = " → ".join([*path, cid])
+                    break
+                if need in slots and need not in seen:
+                    seen.add(need)
+                    paths.append([*path, need])
+    return found
+
+
 def _not_here(scope: Scope, host: Host) -> str | None:
     if scope is Scope.HOST and host.platform is Platform.CONTAINER:
         return "inside a container: run devdoctor on the computer itself for host checks"
@@ -100,6 +129,18 @@ def _not_here(scope: Scope, host: Host) -> str | None:
 
 
 def _work(
+    slot: _Slot,
+    slots: dict[str, _Slot],
+    host: Host,
+    deliver: Callable[[_Slot, Result], None],
+) -> None:
+    try:
+        _work_on(slot, slots, host, deliver)
+    finally:
+        host.tracker.forget_thread(threading.get_ident())
+
+
+def _work_on(
     slot: _Slot,
     slots: dict[str, _Slot],
     host: Host,
@@ -128,7 +169,7 @@ def _work(
                 Finding(status=Status.OK, code=f"{check.id}/ok", summary="nothing to report"),
             )
         deliver(slot, _result(slot.loaded, findings=findings, started=slot.started))
-    except Exception as exc:  # a check's bug must become an error row, not a crash
+    except BaseException as exc:  # a check's bug (even sys.exit) is an error row, not a crash
         line = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         deliver(
             slot,
