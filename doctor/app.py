@@ -15,6 +15,7 @@ from .fixes import Consent, FixResult, Outcome, apply_fix, undo_entry
 from .host import Host
 from .journal import entries
 from .model import Result, Run, Scope, Status
+from .policy import Policy
 from .registry import Loaded, LoadError, load_checks
 from .render import details, plain_table, redact_json, run_json, verdict
 from .runner import run_checks
@@ -116,9 +117,26 @@ def exit_code(run: Run, strict: bool) -> int:
     return EXIT_OK
 
 
+def policy_warnings(policy: Policy) -> list[str]:
+    """The policy's own warnings, and whether this devdoctor is too old for the course."""
+    warnings = list(policy.warnings)
+    if policy.min_devdoctor:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            if Version(__version__) < Version(policy.min_devdoctor):
+                warnings.append(
+                    f"this course asks for devdoctor {policy.min_devdoctor} or newer; this is "
+                    f"{__version__}. Upgrade it (`pipx upgrade devcontainer-doctor`)."
+                )
+        except InvalidVersion:
+            warnings.append(f"min_devdoctor {policy.min_devdoctor!r} is not a version number")
+    return warnings
+
+
 def cmd_check(args: Namespace, host: Host, ui: UI) -> int:
     """`devdoctor check`: run, show, explain."""
-    for warning in course.policy(host).warnings:
+    for warning in policy_warnings(course.policy(host)):
         ui.say(f"warning: {warning}")
     run = execute_checks(args, host, ui, live=True)
     if args.json:

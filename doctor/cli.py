@@ -155,6 +155,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     except (app.UsageError, HostError, PolicyError) as exc:
         print(f"devdoctor: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `devdoctor list | head`: the reader left, which is fine
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("\ndevdoctor: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
