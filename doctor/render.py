@@ -65,17 +65,21 @@ def rich_table(
 
 
 def details(run: Run, redact: Redact, *, verbose: bool = False, width: int = 88) -> list[str]:
-    """What each problem means and what to do, for every check that is not plainly ok."""
+    """What each problem means and what to do, for every check that is not plainly ok.
+
+    Each text is redacted whole before it is wrapped, so nothing that spans lines (a private
+    key pasted into an error message) slips through line by line.
+    """
     lines: list[str] = []
     for result in run.results:
         shown = [f for f in result.findings if f.status in SHOWN_IN_DETAIL]
         if result.status is Status.ERROR:
             lines += ["", f"{ASCII_MARK[Status.ERROR]} {result.title} ({result.id})"]
-            lines.append(f"  devdoctor itself broke here: {result.error}")
+            lines.append(f"  devdoctor itself broke here: {redact(result.error or '')}")
             if result.origin != "builtin":
                 lines.append(f"  (from {result.origin}: tell its authors)")
             elif verbose and result.traceback:
-                lines += ["  " + ln for ln in result.traceback.rstrip().splitlines()]
+                lines += ["  " + ln for ln in redact(result.traceback).rstrip().splitlines()]
             else:
                 lines.append("  This is a bug in devdoctor; `--verbose` shows the traceback.")
             continue
@@ -83,19 +87,18 @@ def details(run: Run, redact: Redact, *, verbose: bool = False, width: int = 88)
             continue
         lines += ["", f"{result.title} ({result.id})"]
         for finding in shown:
-            lines.append(f"  {ASCII_MARK[finding.status]} {finding.summary}")
+            lines.append(f"  {ASCII_MARK[finding.status]} {redact(finding.summary)}")
             if finding.subject:
-                lines.append(f"         about: {finding.subject}")
-            for paragraph in finding.detail.split("\n"):
+                lines.append(f"         about: {redact(finding.subject)}")
+            for paragraph in redact(finding.detail).split("\n"):
                 wrapped = textwrap.wrap(paragraph, width=width - 9) or [""]
                 lines += [f"         {ln}".rstrip() for ln in wrapped]
             for key, value in finding.evidence:
-                lines.append(f"         {key}: {value}")
+                lines.append(f"         {key}: {redact(value)}")
             if finding.fix:
-                lines.append(
-                    f"         fix: `devdoctor fix {finding.fix.id}` ({finding.fix.title})"
-                )
-    return [redact(line) for line in lines]
+                title = redact(finding.fix.title)
+                lines.append(f"         fix: `devdoctor fix {finding.fix.id}` ({title})")
+    return lines
 
 
 def verdict(run: Run) -> str:
