@@ -1,0 +1,3 @@
+#!/bin/bash
+pkgs=(git curl)
+echo "${pkgs[0]}"

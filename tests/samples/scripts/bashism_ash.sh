@@ -1,0 +1,3 @@
+#!/bin/ash
+source /etc/profile
+echo ok

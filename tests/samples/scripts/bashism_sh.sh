@@ -1,0 +1,5 @@
+#!/bin/sh
+set -e
+if [[ -f /etc/os-release ]]; then
+  echo "found"
+fi

@@ -1,0 +1,5 @@
+# Set up the course tools
+#!/bin/bash
+echo "setting up"
+cd /tmp || exit 1
+echo "ready"

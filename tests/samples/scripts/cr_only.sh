@@ -1,0 +1,1 @@
+#!/bin/shecho hiecho there

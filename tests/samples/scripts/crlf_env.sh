@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+echo "setting up"
+cd /tmp || exit 1
+echo "ready"

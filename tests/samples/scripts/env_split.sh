@@ -1,0 +1,4 @@
+#!/usr/bin/env -S bash -e
+echo "setting up"
+cd /tmp || exit 1
+echo "ready"

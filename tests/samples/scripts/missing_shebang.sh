@@ -1,0 +1,2 @@
+echo hello
+[ -d /tmp ] && echo ok

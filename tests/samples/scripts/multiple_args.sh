@@ -1,0 +1,4 @@
+#!/bin/bash -e -u
+echo "setting up"
+cd /tmp || exit 1
+echo "ready"

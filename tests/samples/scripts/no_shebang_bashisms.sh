@@ -1,0 +1,2 @@
+set -euo pipefail
+if [[ -n "$HOME" ]]; then echo home; fi

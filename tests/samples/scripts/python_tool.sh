@@ -1,0 +1,3 @@
+#!/usr/bin/env python3
+x=(1, 2)
+print(x)

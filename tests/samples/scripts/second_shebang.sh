@@ -1,0 +1,4 @@
+#!/bin/bash
+echo one
+#!/bin/sh
+echo two
