@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("forum", "markdown", "text", "json"), default="forum")
     report.add_argument("--output", metavar="FILE", help="where to write it")
     report.add_argument("--copy", action="store_true", help="also copy it to the clipboard")
+    report.add_argument("--only", metavar="IDS", help="only these checks (comma-separated)")
+    report.add_argument("--skip", metavar="IDS", help="leave out these checks")
 
     command("list", "list every check")
     explain = command("explain", "what a check looks at, and how to fix it by hand")

@@ -1,0 +1,70 @@
+"""`devdoctor report`: the forum report, its signature, redaction, formats and the clipboard."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fakehost import wsl_host
+
+
+@pytest.fixture
+def fake(tmp_path: Path):  # type: ignore[no-untyped-def]
+    fake = wsl_host(tmp_path)
+    # identities the redactor must keep out of the report
+    (tmp_path / "gitconfig").write_text(
+        "[user]\n\tname = Alice Example\n\temail = alice@uni.example.edu\n"
+    )
+    fake.file("/mnt/c/Users/student/.wslconfig").write_bytes(
+        b"[wsl2]\r\nmemory=4GB\r\nswapFile=C:\\\\Users\\\\student\\\\swap.vhdx\r\n"
+    )
+    return fake
+
+
+def test_forum_report_is_fenced_signed_and_redacted(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "report.txt"
+    done = fake.cli("report", "--only", "wsl-memory,wsl-version", "--output", str(out))
+    assert done.returncode == 1
+    text = out.read_text()
+    lines = text.splitlines()
+    assert lines[0] == "```" and lines[-1] == "```"
+    assert lines[1] == "devdoctor-signature: wsl-memory/too-little-memory"
+    assert lines[2].startswith("devdoctor 0.1.0 on wsl")
+    assert "[FAIL] wsl-memory" in text
+    assert "fix: devdoctor fix wsl-memory" in text
+    for secret in ("student", "alice", "Alice Example", "uni.example.edu", "student-laptop"):
+        assert secret not in text, secret
+    assert "/mnt/c/Users/<user>/.wslconfig" in text
+    assert f"Report written to {out}" in done.stdout
+
+
+def test_markdown_and_json_formats(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    md = tmp_path / "r.md"
+    fake.cli("report", "--only", "wsl-memory", "--format", "markdown", "--output", str(md))
+    text = md.read_text()
+    assert text.startswith("**devdoctor-signature: wsl-memory/too-little-memory**")
+    assert "| [FAIL] | `wsl-memory` |" in text
+    js = tmp_path / "r.json"
+    fake.cli("report", "--only", "wsl-memory", "--format", "json", "--output", str(js))
+    data = json.loads(js.read_text())
+    assert data["results"][0]["findings"][0]["code"] == "wsl-memory/too-little-memory"
+
+
+def test_report_default_file_goes_to_the_state_dir(fake) -> None:  # type: ignore[no-untyped-def]
+    done = fake.cli("report", "--only", "wsl-memory")
+    [written] = list((fake.state / "reports").glob("devdoctor-report-*.txt"))
+    assert str(written) in done.stdout
+
+
+def test_copy_hands_clip_exe_utf16_with_a_bom(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    got = tmp_path / "clipboard.bin"
+    clip = fake.bin / "clip.exe"
+    clip.write_text(f"#!/bin/sh\ncat > '{got}'\n")
+    clip.chmod(0o755)
+    done = fake.cli("report", "--only", "wsl-memory", "--copy", "--output", str(tmp_path / "r.txt"))
+    assert "Copied to the clipboard" in done.stdout
+    data = got.read_bytes()
+    assert data.startswith(b"\xff\xfe")
+    assert data[2:].decode("utf-16-le") == (tmp_path / "r.txt").read_text()
