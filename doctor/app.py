@@ -55,7 +55,7 @@ def make_host(args: Namespace) -> Host:
 def select(args: Namespace, host: Host) -> tuple[list[Loaded], list[LoadError], dict[str, str]]:
     """The checks this command runs, and why any are skipped; unknown ids are a usage error."""
     checks, errors = load_checks(plugins=not os.environ.get("DEVDOCTOR_NO_PLUGINS"))
-    known = {c.check.id for c in checks} | {e.id for e in errors}
+    known = {c.check.id for c in checks} | {e.id for e in errors} | {_bare(e.id) for e in errors}
     only = _ids(getattr(args, "only", None)) or list(getattr(args, "ids", None) or [])
     skip = _ids(getattr(args, "skip", None))
     for cid in [*only, *skip]:
@@ -63,13 +63,18 @@ def select(args: Namespace, host: Host) -> tuple[list[Loaded], list[LoadError], 
             raise UsageError(f"unknown check id {cid!r}; `devdoctor list` shows them all")
     if only:
         checks = [c for c in checks if c.check.id in only]
-        errors = [e for e in errors if e.id in only]
+        errors = [e for e in errors if e.id in only or _bare(e.id) in only]
     if getattr(args, "course", False):
         checks = [c for c in checks if c.check.scope is Scope.COURSE]
     skipped = {cid: "skipped with --skip" for cid in skip}
     for cid in course.policy(host).skip:
         skipped.setdefault(cid, "skipped by the course's policy file")
     return checks, errors, skipped
+
+
+def _bare(row_id: str) -> str:
+    """A broken plugin's row id without its `plugin:` prefix, so --only can name the plugin."""
+    return row_id.removeprefix("plugin:")
 
 
 def _ids(value: str | None) -> list[str]:

@@ -70,6 +70,11 @@ class Change:
         raise NotImplementedError
 
     @classmethod
+    def undo_blocked(cls, host: Host, record: dict[str, Any], folder: Path) -> str | None:
+        """Why undo must not touch this change (its result was changed since), or None."""
+        return None
+
+    @classmethod
     def undo(cls, host: Host, record: dict[str, Any], folder: Path) -> None:
         """Put back what `backup` saved; refuse if the result was changed since."""
         raise NotImplementedError
@@ -152,10 +157,20 @@ class WriteFile(Change):
             raise ChangeError(f"{self.path} does not hold what devdoctor wrote")
 
     @classmethod
-    def undo(cls, host: Host, record: dict[str, Any], folder: Path) -> None:
+    def undo_blocked(cls, host: Host, record: dict[str, Any], folder: Path) -> str | None:
         path = record["path"]
         if _sha(_read(host, path)) != record["new_sha256"]:
-            raise ChangeError(f"{path} changed since devdoctor wrote it; not touching it")
+            return f"{path} changed since devdoctor wrote it; not touching it"
+        if record.get("old") and not (folder / record["old"]).is_file():
+            return f"the backup of {path} is missing from {folder}"
+        return None
+
+    @classmethod
+    def undo(cls, host: Host, record: dict[str, Any], folder: Path) -> None:
+        path = record["path"]
+        reason = cls.undo_blocked(host, record, folder)
+        if reason:
+            raise ChangeError(reason)
         if record.get("old"):
             write_atomic(host.real(path), (folder / record["old"]).read_bytes())
         else:
@@ -209,11 +224,21 @@ class SetMode(Change):
             raise ChangeError(f"cannot chmod {self.path}: {exc.strerror}") from None
 
     @classmethod
+    def undo_blocked(cls, host: Host, record: dict[str, Any], folder: Path) -> str | None:
+        try:
+            mode = stat.S_IMODE(host.real(record["path"]).stat().st_mode)
+        except OSError as exc:
+            return f"cannot read the mode of {record['path']}: {exc.strerror}"
+        if mode != record["new_mode"]:
+            return f"the mode of {record['path']} changed since; not touching it"
+        return None
+
+    @classmethod
     def undo(cls, host: Host, record: dict[str, Any], folder: Path) -> None:
-        path = host.real(record["path"])
-        if stat.S_IMODE(path.stat().st_mode) != record["new_mode"]:
-            raise ChangeError(f"the mode of {record['path']} changed since; not touching it")
-        os.chmod(path, record["old_mode"])
+        reason = cls.undo_blocked(host, record, folder)
+        if reason:
+            raise ChangeError(reason)
+        os.chmod(host.real(record["path"]), record["old_mode"])
 
     @classmethod
     def undo_preview(cls, host: Host, record: dict[str, Any], folder: Path) -> str:

@@ -136,10 +136,16 @@ def _agree(fix: Fix, consent: Consent, ask: Ask) -> FixResult | None:
 
 def _apply(fix: Fix, finding: Finding, check: Check, host: Host) -> FixResult:
     for change in fix.changes:
-        reason = change.changed_since(host)
+        try:
+            reason = change.changed_since(host)
+        except (ChangeError, OSError) as exc:  # gone or unreadable since the check looked
+            reason = str(exc)
         if reason:
             return FixResult(fix.id, Outcome.REFUSED, f"{reason}; run devdoctor again")
-    entry = new_entry(host.state_dir, fix.id, fix.title, host.root)
+    try:
+        entry = new_entry(host.state_dir, fix.id, fix.title, host.root)
+    except OSError as exc:
+        return FixResult(fix.id, Outcome.NOT_APPLIED, f"cannot write the undo journal: {exc}")
     entry.data["finding"] = finding.code
     try:
         for change in fix.changes:
@@ -154,9 +160,11 @@ def _apply(fix: Fix, finding: Finding, check: Check, host: Host) -> FixResult:
         try:
             change.apply(host)
             done.append((change, record))
-        except (ChangeError, OSError) as exc:
+        except Exception as exc:  # whatever broke, put back what was already changed
             problems = _roll_back(host, entry, done)
             entry.set_state("rolled-back", error=str(exc), rollback_problems=problems)
+            if not isinstance(exc, (ChangeError, OSError)):
+                raise  # a bug in a change: shown as such, after the machine was put back
             extra = f"; could not put back: {'; '.join(problems)}" if problems else ""
             return FixResult(fix.id, Outcome.NOT_APPLIED, f"{exc}; changes put back{extra}")
     entry.set_state("applied")
@@ -216,13 +224,21 @@ def undo_entry(entry: Entry, host: Host, *, consent: Consent, say: Say, ask: Ask
             return FixResult(fix_id, Outcome.NOT_APPLIED, "no terminal to ask in: add --yes")
         if not answer:
             return FixResult(fix_id, Outcome.DECLINED)
+    undone = 0
     try:
         with locked(host.state_dir):
+            # Every change is checked before any is put back: all of them, or none.
+            for record in records:
+                reason = change_kind(record["kind"]).undo_blocked(host, record, entry.folder)
+                if reason:
+                    return FixResult(fix_id, Outcome.REFUSED, reason)
             for record in reversed(records):
                 change_kind(record["kind"]).undo(host, record, entry.folder)
+                undone += 1
     except LockedError as exc:
         return FixResult(fix_id, Outcome.REFUSED, str(exc))
-    except (ChangeError, OSError) as exc:
-        return FixResult(fix_id, Outcome.REFUSED, str(exc))
+    except (ChangeError, OSError, KeyError) as exc:
+        partly = f" ({undone} of {len(records)} changes were put back)" if undone else ""
+        return FixResult(fix_id, Outcome.REFUSED, f"{exc}{partly}")
     entry.set_state("undone")
     return FixResult(fix_id, Outcome.UNDONE)

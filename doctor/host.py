@@ -188,12 +188,12 @@ class Host:
         """
         with self._facts_lock:
             if name in self._facts:
-                return self._cached(name)
+                return self._cached(name)  # type: ignore[no-any-return]
             lock = self._fact_locks.setdefault(name, threading.Lock())
         with lock:
             with self._facts_lock:
                 if name in self._facts:
-                    return self._cached(name)
+                    return self._cached(name)  # type: ignore[no-any-return]
             try:
                 value = compute(self)
             except Exception as exc:

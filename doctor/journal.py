@@ -65,7 +65,10 @@ def journal_dir(state_dir: Path) -> Path:
 def new_entry(state_dir: Path, fix_id: str, title: str, root: Path | None) -> Entry:
     """A fresh entry folder, named so that entries sort by time."""
     base = journal_dir(state_dir)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    # Microseconds, so that entries made in the same second still sort in the order made.
+    now = time.time_ns()
+    seconds = time.strftime("%Y%m%d-%H%M%S", time.localtime(now // 10**9))
+    stamp = f"{seconds}.{now // 1000 % 10**6:06d}"
     for n in range(1000):
         folder = base / (f"{stamp}-{fix_id}" if n == 0 else f"{stamp}-{n}-{fix_id}")
         try:
@@ -109,8 +112,14 @@ def entries(state_dir: Path) -> list[Entry]:
 @contextlib.contextmanager
 def locked(state_dir: Path) -> Iterator[None]:
     """Hold the fix lock, or raise LockedError at once (never wait for another devdoctor)."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(state_dir / "fix.lock", "a+b")  # noqa: SIM115 - held for the whole block
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(state_dir / "fix.lock", "a+b")  # noqa: SIM115 - held for the whole block
+    except OSError as exc:
+        raise LockedError(
+            f"cannot take the lock in {state_dir}: {exc.strerror or exc}; "
+            "set DEVDOCTOR_STATE_DIR to a folder you can write"
+        ) from None
     try:
         try:
             if sys.platform == "win32":

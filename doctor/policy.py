@@ -83,7 +83,8 @@ def load_policy(repo: Path | None) -> Policy:
     pyproject = repo / "pyproject.toml"
     if pyproject.is_file():
         data = _read_toml(pyproject)
-        section = data.get("tool", {}).get("devdoctor")
+        tool = data.get("tool")
+        section = tool.get("devdoctor") if isinstance(tool, dict) else None
         if isinstance(section, dict):
             return _build(section, "pyproject.toml [tool.devdoctor]", pyproject)
     return Policy()
@@ -102,6 +103,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PolicyError(f"{path.name}: cannot read it ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path.name}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise PolicyError(f"{path.name}: not valid TOML: nested too deeply") from None
 
 
 def _build(data: Mapping[str, Any], name: str, path: Path) -> Policy:
@@ -185,7 +188,7 @@ def _convert(name: str, key: str, kind: str, value: Any) -> Any:
             raise PolicyError(f'{where} must be a list of texts like ["a", "b"]')
         return value
     if kind == "gpu":
-        if value in (True, False):
+        if isinstance(value, bool):
             return "true" if value else "false"
         if value == "auto":
             return "auto"

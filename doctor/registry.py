@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .model import CHECK_ID, Check
+from .model import CHECK_ID, Check, Scope
 
 GROUP = "devdoctor.checks"
 
@@ -64,32 +64,61 @@ def load_entry_points(
     loaded: list[Loaded] = []
     errors: list[LoadError] = []
     for point in sorted(points, key=lambda p: p.name):
-        dist = getattr(point, "dist", None)
-        origin = f"{dist.name} {dist.version}" if dist is not None else point.value
+        origin = _origin(point)
         try:
             obj = point.load()
             check = obj() if isinstance(obj, type) else obj
-        except Exception as exc:  # a plugin may raise anything while importing
-            errors.append(LoadError(point.name, origin, f"cannot load {point.value}: {exc!r}"))
+            problem = _validate(check, point.name, taken)
+        except (Exception, SystemExit) as exc:  # a plugin may raise anything while importing
+            errors.append(
+                LoadError(_row_id(point.name), origin, f"cannot load {point.value}: {exc!r}")
+            )
             continue
-        problem = _validate(check, point.name, taken)
         if problem:
-            errors.append(LoadError(point.name, origin, problem))
+            errors.append(LoadError(_row_id(point.name), origin, problem))
             continue
         taken.add(check.id)
         loaded.append(Loaded(check, origin))
     return loaded, errors
 
 
+def _origin(point: Any) -> str:
+    """The plugin's package and version ("course-checks 1.2"), else the entry point's target."""
+    try:
+        dist = getattr(point, "dist", None)
+        if dist is not None and dist.name:
+            return f"{dist.name} {dist.version}"
+    except Exception:  # broken metadata must not hide the plugin's own error
+        pass
+    return str(point.value)
+
+
 def _validate(check: Any, name: str, taken: set[str]) -> str | None:
     if not isinstance(check, Check):
         return f"{type(check).__name__} is not a devdoctor Check"
-    if not CHECK_ID.match(getattr(check, "id", "")):
-        return f"id {getattr(check, 'id', None)!r} is not lower-case words joined by '-'"
-    if check.id != name:
-        return f"entry point {name!r} does not match the check's id {check.id!r}"
-    if check.id in taken:
-        return f"id {check.id!r} is already taken by another check"
-    if not getattr(check, "title", ""):
+    cid = getattr(check, "id", None)
+    if not isinstance(cid, str) or not CHECK_ID.match(cid):
+        return f"id {cid!r} is not lower-case words joined by '-'"
+    if cid != name:
+        return f"entry point {name!r} does not match the check's id {cid!r}"
+    if cid in taken:
+        return f"id {cid!r} is already taken by another check"
+    title = getattr(check, "title", "")
+    if not isinstance(title, str) or not title:
         return "the check has no title"
+    # A plugin's class attributes are whatever its author wrote; the runner relies on these.
+    scope: Any = getattr(check, "scope", None)
+    needs: Any = getattr(check, "needs", None)
+    timeout: Any = getattr(check, "timeout", None)
+    if not isinstance(scope, Scope):
+        return f"scope {scope!r} is not Scope.HOST or Scope.COURSE"
+    if not isinstance(needs, tuple) or not all(isinstance(n, str) for n in needs):
+        return f"needs {needs!r} is not a tuple of check ids"
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        return f"timeout {timeout!r} is not a number of seconds"
     return None
+
+
+def _row_id(name: object) -> str:
+    """The id of a broken plugin's error row: `plugin:<name>`, never a real check's id."""
+    return f"plugin:{name}"

@@ -38,9 +38,8 @@ def header(host: Host, run: Run) -> list[str]:
     git = course.git_state(host)
     chosen, why = course.chosen_config(host)
     policy = course.policy(host)
-    dirty = {True: "with local changes", False: "clean", None: "unknown"}[
-        git.get("dirty") if isinstance(git.get("dirty"), bool) else None
-    ]
+    state = git.get("dirty")
+    dirty = {True: "with local changes", False: "clean"}.get(state, "unknown")  # type: ignore[call-overload]
     return [
         f"devdoctor {__version__} on {host.platform.value} ({_os_name(host)}), "
         f"Python {platform.python_version()}",

@@ -57,6 +57,15 @@ def run_checks(
         slot.done.set()
         finished.put(result.id)
 
+    # Plugins that failed to load are known at once: shown first, listed last.
+    broken = [
+        Result(id=e.id, title=f"plugin {e.id}", scope=Scope.HOST, error=e.error, origin=e.origin)
+        for e in load_errors
+    ]
+    for result in broken:
+        if on_result:
+            on_result(result)
+
     cycles = _cycles(slots)
     for slot in slots.values():
         check = slot.loaded.check
@@ -97,11 +106,7 @@ def run_checks(
             on_result(slot.result)
     host.tracker.kill_all()
     results = [slot.result for slot in slots.values() if slot.result is not None]
-    results += [
-        Result(id=e.id, title=f"plugin {e.id}", scope=Scope.HOST, error=e.error, origin=e.origin)
-        for e in load_errors
-    ]
-    return Run(tuple(results))
+    return Run(tuple(results + broken))
 
 
 def _cycles(slots: dict[str, _Slot]) -> dict[str, str]:

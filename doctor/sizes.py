@@ -7,6 +7,7 @@ way; every printed size carries its unit.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 KiB = 1024
 MiB = 1024**2
@@ -29,11 +30,13 @@ def parse_size(text: str | int) -> int:
         if text < 0:
             raise ValueError(f"{text} is negative")
         return text
-    match = _SIZE.match(text)
+    match = _SIZE.match(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f'{text!r} is not a size like "8GB" or "512MB"')
     number, unit = match.groups()
-    return int(float(number) * _UNITS[unit.lower()])
+    if len(number.partition(".")[0].lstrip("0")) > 20:
+        raise ValueError(f"{text[:40]!r}... is too large to be a size")
+    return int(Decimal(number) * _UNITS[unit.lower()])
 
 
 def format_size(size: int) -> str:
