@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from devdoctor.model import Check
 
+from .docker_daemon import DockerDaemon
+from .docker_desktop import DockerDesktop
+from .docker_resources import DockerResources
+from .home_volume import HomeVolume
 from .host_resources import HostResources
 from .wsl_memory import WslMemory
 from .wsl_version import WslVersion
@@ -16,4 +20,8 @@ BUILTIN: tuple[type[Check], ...] = (
     HostResources,
     WslVersion,
     WslMemory,
+    DockerDaemon,
+    DockerResources,
+    DockerDesktop,
+    HomeVolume,
 )

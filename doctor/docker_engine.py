@@ -16,6 +16,7 @@ a socket named by DOCKER_HOST is a live address of this session, used as written
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import errno
 import hashlib
@@ -45,6 +46,7 @@ API_FALLBACK = "1.41"
 PING_LIMIT = 64 * 1024
 CONFIG_LIMIT = 256 * 1024
 
+ON_WINDOWS = sys.platform == "win32"
 _VERSION_IN_ERROR = re.compile(r"(?:Maximum|Minimum) supported API version is (\d+\.\d+)")
 _UNIX_PATH_MAX = 107
 
@@ -213,9 +215,9 @@ def _resolve(host: Host) -> list[Endpoint]:
             )
         ]
     notes = ()
-    if named:
-        name, why = named, f"DOCKER_CONTEXT={named}"
-    else:
+    name: str | None = named
+    why = f"DOCKER_CONTEXT={named}"
+    if not named:
         name, why, notes = _current_context(host, folder)
     if name and name != "default":
         return [_from_context(host, folder, name, why, notes)]
@@ -254,6 +256,7 @@ def _current_context(host: Host, folder: str | None) -> tuple[str | None, str, t
 def _from_context(
     host: Host, folder: str | None, name: str, why: str, notes: tuple[str, ...]
 ) -> Endpoint:
+    why = f'context "{name}" ({why})'
     if folder is None:
         return Endpoint(url="", why=why, context=name, problem="there is no ~/.docker folder")
     meta = _join(host, folder, "contexts", "meta", context_id(name), "meta.json")
@@ -263,8 +266,8 @@ def _from_context(
             url="",
             why=why,
             context=name,
-            problem=f'there is no context "{name}" ({meta} is missing)',
-            notes=notes,
+            problem=f'there is no context "{name}"',
+            notes=(*notes, f"no {meta}"),
         )
     if problem:
         return Endpoint(url="", why=why, context=name, problem=f"{meta}: {problem}", notes=notes)
@@ -283,7 +286,7 @@ def _from_context(
     if url.startswith("tcp://"):
         skip = bool(docker_ep.get("SkipTLSVerify", False)) if isinstance(docker_ep, dict) else False
         tls = _context_tls(host, folder, name, verify=not skip)
-    return Endpoint(url=url, why=f'context "{name}" ({why})', context=name, tls=tls, notes=notes)
+    return Endpoint(url=url, why=why, context=name, tls=tls, notes=notes)
 
 
 def _context_tls(host: Host, folder: str, name: str, *, verify: bool) -> TlsFiles | None:
@@ -366,7 +369,7 @@ def probe(host: Host, endpoint: Endpoint, timeout: float = PROBE_TIMEOUT) -> Pro
     start = time.monotonic()
     scheme = endpoint.scheme
     if scheme == "unix":
-        result = _probe_unix(socket_path(host, endpoint), timeout)
+        result = _probe_unix(socket_path(host, endpoint), endpoint.address, timeout)
     elif scheme == "tcp":
         result = _probe_tcp(endpoint, timeout)
     elif scheme == "npipe":
@@ -376,43 +379,34 @@ def probe(host: Host, endpoint: Endpoint, timeout: float = PROBE_TIMEOUT) -> Pro
             ProbeState.UNPROBED,
             f"devdoctor does not probe {scheme}:// endpoints; `docker info` tells whether it works",
         )
-    return _with_time(result, time.monotonic() - start)
+    return dataclasses.replace(result, seconds=time.monotonic() - start)
 
 
-def _with_time(result: Probe, seconds: float) -> Probe:
-    return Probe(
-        result.state,
-        result.detail,
-        seconds,
-        result.path,
-        result.api_version,
-        result.server,
-        result.status,
-        result.socket_group,
-    )
-
-
-def _probe_unix(path: str, timeout: float) -> Probe:
+def _probe_unix(path: str, shown: str, timeout: float) -> Probe:
+    """Probe the socket file at `path`; messages name it `shown` (the host path)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return Probe(ProbeState.MISSING, f"{path} does not exist", path=path)
+        return Probe(ProbeState.MISSING, f"{shown} does not exist", path=path)
     except PermissionError:
-        return Probe(ProbeState.DENIED, f"cannot even look at {path}: permission denied", path=path)
+        return Probe(
+            ProbeState.DENIED, f"cannot even look at {shown}: permission denied", path=path
+        )
     except OSError as exc:
-        return Probe(ProbeState.MISSING, f"{path}: {exc.strerror}", path=path)
+        return Probe(ProbeState.MISSING, f"{shown}: {exc.strerror}", path=path)
     group = info.st_gid
     if not stat.S_ISSOCK(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a file"
         return Probe(
-            ProbeState.REFUSED, f"{path} is {kind}, not a socket", path=path, socket_group=group
+            ProbeState.REFUSED, f"{shown} is {kind}, not a socket", path=path, socket_group=group
         )
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
-        return _connect_and_ping(sock, _connectable(path), path, timeout, group)
+        result = _connect_and_ping(sock, _connectable(path), shown, timeout, group)
     finally:
         sock.close()
+    return dataclasses.replace(result, path=path)
 
 
 def _connectable(path: str) -> str:
@@ -465,7 +459,9 @@ def _connect_and_ping(
 def _ping(
     sock: socket.socket, shown: str, deadline: float, timeout: float, group: int | None
 ) -> Probe:
-    request = b"GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: devdoctor\r\nConnection: close\r\n\r\n"
+    request = (
+        b"GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: devdoctor\r\nConnection: close\r\n\r\n"
+    )
     data = b""
     try:
         sock.sendall(request)
@@ -579,7 +575,7 @@ def _probe_tcp(endpoint: Endpoint, timeout: float) -> Probe:
 
 def _probe_pipe(host: Host, endpoint: Endpoint) -> Probe:
     path = endpoint.address
-    if sys.platform != "win32" or host.root is not None:
+    if not ON_WINDOWS or host.root is not None:
         return Probe(
             ProbeState.UNPROBED, f"{path} is a Windows pipe; it can be opened only on Windows"
         )
@@ -621,7 +617,9 @@ def _connect(host: Host) -> EngineState:
     others = tuple(pair for pair in probed if pair[0] is not chosen[0])
     if first.context and chosen[1].state is ProbeState.MISSING:
         # A context that points at nothing: does the engine answer where the CLI would default?
-        others += tuple((ep, probe(host, ep)) for ep in _defaults(host, ()))
+        others += tuple(
+            (ep, probe(host, ep)) for ep in _defaults(host, ()) if ep.url != chosen[0].url
+        )
     endpoint, result = chosen
     if result.state not in (ProbeState.ANSWERS, ProbeState.UNPROBED):
         return EngineState(endpoint, result, others=others)
@@ -677,7 +675,9 @@ def make_client(host: Host, endpoint: Endpoint, version: str) -> Any:
 
         cert = endpoint.tls
         pair = (
-            (str(host.real(cert.cert)), str(host.real(cert.key))) if cert.cert and cert.key else None
+            (str(host.real(cert.cert)), str(host.real(cert.key)))
+            if cert.cert and cert.key
+            else None
         )
         tls = TLSConfig(
             client_cert=pair,
@@ -762,7 +762,7 @@ def is_wsl2_backend(info: dict[str, Any]) -> bool:
 
 
 def engine_kind(info: dict[str, Any]) -> str:
-    """"Docker Desktop 29.6.2" or "Docker Engine 20.10.24+dfsg1" and the like."""
+    """ "Docker Desktop 29.6.2" or "Docker Engine 20.10.24+dfsg1" and the like."""
     version = str(info.get("ServerVersion") or "?")
     system = str(info.get("OperatingSystem") or "")
     if is_docker_desktop(info):
@@ -802,7 +802,9 @@ def _installed(host: Host) -> Installed:
 
 def _install_markers(host: Host, home: str) -> list[tuple[str, str, bool]]:
     if host.platform is Platform.WINDOWS:
-        programs = host.env.get("ProgramFiles") or host.env.get("PROGRAMFILES") or "C:\\Program Files"
+        programs = (
+            host.env.get("ProgramFiles") or host.env.get("PROGRAMFILES") or "C:\\Program Files"
+        )
         return [(f"{programs}\\Docker\\Docker\\Docker Desktop.exe", "Docker Desktop", True)]
     if host.platform is Platform.MACOS:
         return [

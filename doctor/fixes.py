@@ -151,7 +151,7 @@ def _apply(fix: Fix, finding: Finding, check: Check, host: Host) -> FixResult:
         for change in fix.changes:
             entry.data["changes"].append(change.backup(host, entry.folder))
         entry.save()
-    except OSError as exc:
+    except (ChangeError, OSError) as exc:
         entry.set_state("not-applied", error=str(exc))
         return FixResult(fix.id, Outcome.NOT_APPLIED, f"cannot save the backup: {exc}")
 

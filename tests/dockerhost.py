@@ -1,0 +1,258 @@
+"""Real sockets and hosts for the Docker tests: wedged, stale, forbidden, proxied to the engine.
+
+Every socket here is a real Unix or TCP socket: a thread that accepts and never answers is how
+Docker Desktop looks while it starts or hangs; a socket file nobody listens on is what a
+stopped daemon leaves behind; a socket the test user may not open is a missing docker group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import re
+import select
+import socket
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from devdoctor.host import Host
+
+from tests.engine import Engine
+
+SAMPLES = Path(__file__).parent / "samples" / "docker"
+NOBODY = 65534
+T = TypeVar("T")
+
+
+def docker_host(
+    tmp: Path,
+    *,
+    env: dict[str, str] | None = None,
+    platform: str = "linux",
+    repo: Path | None = None,
+    options: dict[str, object] | None = None,
+) -> Host:
+    """A Host on a fake root under tmp, HOME=/home/student, a PATH without docker."""
+    root = tmp / "root"
+    (root / "home/student").mkdir(parents=True, exist_ok=True)
+    empty_bin = tmp / "empty-bin"
+    empty_bin.mkdir(exist_ok=True)
+    base = {
+        "PATH": str(empty_bin),
+        "HOME": "/home/student",
+        "USER": "student",
+        "DEVDOCTOR_PLATFORM": platform,
+        "DEVDOCTOR_NO_PLUGINS": "1",
+    }
+    host = Host(
+        root=root,
+        env={**base, **(env or {})},
+        state_dir=tmp / "state",
+        options={"repo": str(repo) if repo else str(tmp / "no-repo"), **(options or {})},
+    )
+    return host
+
+
+def engine_env(engine: Engine, tmp: Path) -> dict[str, str]:
+    """Point devdoctor at the test engine, with an empty DOCKER_CONFIG."""
+    config = tmp / "docker-config"
+    config.mkdir(parents=True, exist_ok=True)
+    return {"DOCKER_HOST": engine.base_url, "DOCKER_CONFIG": str(config)}
+
+
+def short_dir() -> Path:
+    """A fresh folder under /tmp with a short path that any user may enter (sockets live here)."""
+    folder = Path(tempfile.mkdtemp(prefix="dds-", dir="/tmp"))
+    folder.chmod(0o755)
+    return folder
+
+
+@contextlib.contextmanager
+def wedged_socket(path: Path) -> Iterator[list[socket.socket]]:
+    """A Unix socket whose server accepts every connection and never answers."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError, OSError):
+                conn, _ = server.accept()
+                held.append(conn)  # accepted, read nothing, answer nothing
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield held
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def stale_socket(path: Path) -> None:
+    """A socket file with nobody listening: what a stopped or crashed daemon leaves."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(path))
+    sock.close()
+
+
+@contextlib.contextmanager
+def answering_socket(path: Path, answer: bytes) -> Iterator[None]:
+    """A Unix socket that reads a request and answers fixed bytes, then closes."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(8)
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except (TimeoutError, OSError):
+                continue
+            with conn:
+                conn.settimeout(2)
+                with contextlib.suppress(OSError):
+                    conn.recv(65536)
+                    conn.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(2)
+        server.close()
+
+
+@contextlib.contextmanager
+def tcp_proxy(target: Path) -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that forwards to a Unix socket (the real engine over tcp://)."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    stop = threading.Event()
+
+    def pump(a: socket.socket, b: socket.socket) -> None:
+        with a, b:
+            while not stop.is_set():
+                ready, _, _ = select.select([a, b], [], [], 0.1)
+                for src in ready:
+                    data = src.recv(65536)
+                    if not data:
+                        return
+                    (b if src is a else a).sendall(data)
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except (TimeoutError, OSError):
+                continue
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(str(target))
+            threading.Thread(target=pump, args=(conn, upstream), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(server.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(2)
+        server.close()
+
+
+def as_nobody(work: Callable[[], T], groups: tuple[int, ...] = ()) -> T:
+    """Run `work` in a forked child that has dropped to uid/gid 65534 (root cannot be denied).
+
+    The interpreter is already loaded, so the child needs no file it could not read as nobody.
+    """
+    if os.geteuid() != 0:
+        return work()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        status = 0
+        try:
+            os.close(read_end)
+            os.setgroups(list(groups))
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            payload = pickle.dumps(("ok", work()))
+        except BaseException as exc:
+            payload = pickle.dumps(("error", repr(exc)))
+            status = 1
+        with os.fdopen(write_end, "wb") as out:
+            out.write(payload)
+        os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        data = answer.read()
+    os.waitpid(pid, 0)
+    kind, value = pickle.loads(data)
+    if kind != "ok":
+        raise AssertionError(f"the child running as nobody failed: {value}")
+    return value  # type: ignore[no-any-return]
+
+
+_SIZE = re.compile(r"^([\d.]+)\s*([KMGT]i?B)$")
+_FACTORS = {"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+
+
+def info_from_text(text: str) -> dict[str, Any]:
+    """The fields devdoctor reads from a `docker info` transcript, as info() names them."""
+    fields = {
+        "Server Version": "ServerVersion",
+        "Kernel Version": "KernelVersion",
+        "Operating System": "OperatingSystem",
+        "OSType": "OSType",
+        "Architecture": "Architecture",
+        "Name": "Name",
+        "Docker Root Dir": "DockerRootDir",
+    }
+    info: dict[str, Any] = {"Labels": []}
+    in_labels = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if line.startswith(" Labels:"):
+            in_labels = True
+            continue
+        if in_labels and line.startswith("  ") and "=" in stripped:
+            info["Labels"].append(stripped)
+            continue
+        in_labels = False
+        key, _, value = stripped.partition(": ")
+        if line.startswith(" ") and not line.startswith("  ") and key in fields:
+            info[fields[key]] = value
+        elif key == "CPUs":
+            info["NCPU"] = int(value)
+        elif key == "Total Memory":
+            match = _SIZE.match(value)
+            assert match, value
+            info["MemTotal"] = int(float(match.group(1)) * _FACTORS[match.group(2)])
+    return info
+
+
+def sample(name: str) -> str:
+    """A sample file's text."""
+    return (SAMPLES / name).read_text(encoding="utf-8")
+
+
+def sample_json(name: str) -> Any:
+    """A sample JSON file's value."""
+    return json.loads(sample(name))
