@@ -792,8 +792,12 @@ def _installed(host: Host) -> Installed:
         found.append(f"dockerd at {dockerd}")
         engine_found = True
     home = (host.home or "").rstrip("\\/")
+    # /sbin is /usr/sbin on merged-/usr systems: name each file once.
+    seen = {os.path.realpath(p) for p in (cli, dockerd) if p}
     for path, what, is_desktop in _install_markers(host, home):
-        if host.exists(path):
+        real = os.path.realpath(host.real(path))
+        if host.exists(path) and real not in seen:
+            seen.add(real)
             found.append(f"{what} at {path}")
             desktop = desktop or is_desktop
             engine_found = engine_found or not is_desktop
