@@ -94,10 +94,11 @@ class WslMemory(Check):
                 "`devdoctor check --wslconfig C:\\Users\\YOU\\.wslconfig` to name the file.",
             )
             return
-        text, decoded, findings = self._read(host, path)
-        yield from findings
-        if decoded is None:
+        decoded = self._read(host, path)
+        if isinstance(decoded, Finding):
+            yield decoded
             return
+        text = decoded.text
         config = parse(text)
         yield from self._ignored(config, path)
 
@@ -179,59 +180,38 @@ class WslMemory(Check):
                 evidence=facts,
             )
 
-    def _read(self, host: Host, path: str) -> tuple[str, Decoded | None, list[Finding]]:
+    def _read(self, host: Host, path: str) -> Decoded | Finding:
+        """The file decoded as WSL decodes it (empty when absent), or why it cannot be read."""
         try:
             data, truncated = host.read_bytes(path, limit=READ_LIMIT)
         except FileNotFoundError:
-            return "", Decoded("", "utf-8", "\r\n"), []
+            return Decoded("", "utf-8", "\r\n")
         except OSError as exc:
-            return (
-                "",
-                None,
-                [
-                    self.finding(
-                        Status.WARN,
-                        "unreadable",
-                        f"cannot read .wslconfig: {exc.strerror}",
-                        subject=path,
-                        detail="devdoctor cannot tell what WSL will use. Check the file's "
-                        "permissions, or open it in Notepad and save it again.",
-                    )
-                ],
+            return self._unreadable(
+                path,
+                f"cannot read .wslconfig: {exc.strerror}",
+                "devdoctor cannot tell what WSL will use. Check the file's permissions, or open "
+                "it in Notepad and save it again.",
             )
         if truncated:
-            return (
-                "",
-                None,
-                [
-                    self.finding(
-                        Status.WARN,
-                        "unreadable",
-                        f".wslconfig is larger than {READ_LIMIT // 1024} KiB",
-                        subject=path,
-                        detail="A .wslconfig is a few lines long. This one is not a "
-                        "settings file any more: rename it and let devdoctor write a fresh one.",
-                    )
-                ],
+            return self._unreadable(
+                path,
+                f".wslconfig is larger than {READ_LIMIT // 1024} KiB",
+                "A .wslconfig is a few lines long. This one is not a settings file any more: "
+                "rename it and let devdoctor write a fresh one.",
             )
         try:
-            decoded = decode(data)
+            return decode(data)
         except UnreadableConfig as exc:
-            return (
-                "",
-                None,
-                [
-                    self.finding(
-                        Status.WARN,
-                        "unreadable",
-                        f".wslconfig cannot be read as text: {exc}",
-                        subject=path,
-                        detail="WSL cannot read it either, so it uses its defaults. Open it "
-                        "in Notepad and save it as UTF-8.",
-                    )
-                ],
+            return self._unreadable(
+                path,
+                f".wslconfig cannot be read as text: {exc}",
+                "WSL cannot read it either, so it uses its defaults. Open it in Notepad and save "
+                "it as UTF-8.",
             )
-        return decoded.text, decoded, []
+
+    def _unreadable(self, path: str, summary: str, detail: str) -> Finding:
+        return self.finding(Status.WARN, "unreadable", summary, subject=path, detail=detail)
 
     def _ignored(self, config: WslConfig, path: str) -> Iterator[Finding]:
         """Lines WSL skips: the user thinks they set something, WSL disagrees."""

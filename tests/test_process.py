@@ -19,35 +19,12 @@ from pathlib import Path
 import pytest
 from devdoctor.process import Completed, ProcessTracker, decode_output, kill_tree, run_command
 
+from tests.procs import alive, wait_gone
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def alive(pid: int) -> bool:
-    """Whether pid is a running (not zombie) process."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def wait_gone(pid: int, within: float = 3.0) -> bool:
-    """True once pid is gone (or a zombie) within the time allowed."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return True
-        time.sleep(0.02)
-    return not alive(pid)
 
 
 def wait_for_file(path: Path, within: float = 5.0) -> str:

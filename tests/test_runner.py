@@ -23,33 +23,14 @@ from devdoctor.model import Check, Finding, Result, Run, Scope, Status
 from devdoctor.registry import Loaded, LoadError
 from devdoctor.runner import run_checks
 
+from tests.procs import wait_gone
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX stand-ins")
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def wait_gone(pid: int, within: float = 3.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return True
-        time.sleep(0.02)
-    return not alive(pid)
 
 
 def read_pids(path: Path, within: float = 5.0) -> list[int]:
