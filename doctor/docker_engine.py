@@ -661,7 +661,7 @@ def api_version_for(ping_version: str | None) -> str:
 def client_url(host: Host, endpoint: Endpoint) -> str:
     """The base_url for docker.DockerClient: the real socket file under --root."""
     if endpoint.scheme == "unix":
-        return f"unix://{socket_path(host, endpoint)}"
+        return f"unix://{_connectable(socket_path(host, endpoint))}"
     return endpoint.url
 
 
