@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from devdoctor.model import Check
 
+from .devcontainer import Devcontainer
 from .docker_daemon import DockerDaemon
 from .docker_desktop import DockerDesktop
 from .docker_resources import DockerResources
 from .home_volume import HomeVolume
 from .host_resources import HostResources
+from .line_endings import LineEndings
+from .script_shebangs import ScriptShebangs
 from .wsl_memory import WslMemory
 from .wsl_version import WslVersion
 
@@ -24,4 +27,7 @@ BUILTIN: tuple[type[Check], ...] = (
     DockerResources,
     DockerDesktop,
     HomeVolume,
+    Devcontainer,
+    ScriptShebangs,
+    LineEndings,
 )

@@ -102,7 +102,8 @@ def execute_checks(args: Namespace, host: Host, ui: UI, *, live: bool) -> Run:
 def meta(host: Host, run: Run) -> dict[str, object]:
     """Everything in the JSON envelope besides the results."""
     policy = course.policy(host)
-    variant = run.facts.get("variant") or host.options.get("config")
+    chosen, _why = course.chosen_config(host)
+    variant = chosen.variant if chosen else None
     return {
         "schema": 1,
         "tool": {"name": "devdoctor", "version": __version__},

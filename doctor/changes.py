@@ -102,6 +102,8 @@ def _diff(path: str, old: bytes | None, new: bytes | None) -> str:
     def lines(data: bytes | None) -> list[str]:
         if data is None:
             return []
+        # A byte-order mark is invisible once decoded: show it, or removing one looks like nothing.
+        mark = "<BOM>" if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) else ""
         for encoding in ("utf-8-sig", "utf-16"):
             try:
                 text = data.decode(encoding)
@@ -110,7 +112,9 @@ def _diff(path: str, old: bytes | None, new: bytes | None) -> str:
                 continue
         else:
             text = data.decode("latin-1")
-        return [ln.replace("\r", "⏎") + "\n" for ln in text.split("\n")]
+        shown = [ln.replace("\r", "⏎") + "\n" for ln in text.split("\n")]
+        shown[0] = mark + shown[0]
+        return shown
 
     a = "/dev/null" if old is None else f"{path} (now)"
     b = "/dev/null" if new is None else f"{path} (after)"

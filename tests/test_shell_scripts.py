@@ -484,7 +484,7 @@ def test_invocation_keeps_the_command_and_sees_chmod() -> None:
         ("hash_space_bang.sh", b"#!/bin/bash\n" + BODY),
         ("missing_bang.sh", b"#!/bin/bash\n" + BODY),
         ("missing_hash.sh", b"#!/bin/bash\n" + BODY),
-        ("env_args.sh", b"#!/usr/bin/env -S bash -e\n" + BODY),
+        ("env_args.sh", b"#!/usr/bin/env bash\nset -e\n" + BODY),  # BusyBox env has no -S
         ("missing_shebang.sh", b"#!/bin/sh\n" + sample("missing_shebang.sh")),
         ("no_shebang_bashisms.sh", b"#!/bin/bash\n" + sample("no_shebang_bashisms.sh")),
         ("bang_alone.sh", b"#!/bin/sh\n" + BODY),
@@ -497,6 +497,20 @@ def test_repair(name: str, expected: bytes) -> None:
     fixed = repair(sample(name))
     assert fixed == expected
     assert not {c for c, _ in found(fixed, run_as=D)} & REPAIRED
+
+
+def test_repair_keeps_env_split_for_options_set_cannot_take() -> None:
+    assert repair(b"#!/usr/bin/env python3 -u\nprint(1)\n") == (
+        b"#!/usr/bin/env -S python3 -u\nprint(1)\n"
+    )
+
+
+def test_repair_gives_bash_to_a_sh_script_in_bash_run_directly() -> None:
+    script = b"#!/bin/sh -e\nif [[ -n $x ]]; then echo; fi\n"
+    assert repair(script) == script  # run as `bash x.sh`, the shebang does not matter
+    assert repair(script, run_directly=True).startswith(b"#!/bin/bash -e\n")
+    env = b"#!/usr/bin/env sh\narr=(a b)\n"
+    assert repair(env, run_directly=True).startswith(b"#!/usr/bin/env bash\n")
 
 
 def test_repair_want_bash_and_untouched_files() -> None:
