@@ -25,7 +25,7 @@ from devdoctor.devcontainers import (
     referenced_paths,
     substitute,
 )
-from devdoctor.resources import cpu_count, disk_free, host_ram, vm_memory
+from devdoctor.resources import cpu_count, disk_free, docker_data_place, host_ram, vm_memory
 from devdoctor.shell_scripts import invocations
 from devdoctor.sizes import live_meets
 
@@ -443,16 +443,23 @@ class Devcontainer(Check):
 
     def _memory(self, host: Host, needed: int, where: str) -> Iterator[Finding]:
         """What the engine's Linux system gets: the WSL VM's memory in WSL, else the RAM."""
-        memory = vm_memory(host) if host.platform is Platform.WSL else host_ram(host)
+        in_wsl = host.platform is Platform.WSL
+        memory = vm_memory(host) if in_wsl else host_ram(host)
         if memory.value is not None and not live_meets(memory.value, needed):
             yield self.finding(
                 Status.WARN,
                 "too-little-memory",
                 f"the course asks for {format_size(needed)} of memory; "
-                f"this computer has {format_size(memory.value)}",
+                f"{'WSL' if in_wsl else 'this computer'} has {format_size(memory.value)}",
                 subject=where,
                 detail="The devcontainer CLI warns and builds anyway; a build that needs "
-                "more memory than there is gets killed part-way (exit code 137).",
+                "more memory than there is gets killed part-way (exit code 137)."
+                + (
+                    " Inside WSL that is the memory WSL gives its VM, which .wslconfig sets: "
+                    "see the wsl-memory check (`devdoctor fix wsl-memory`)."
+                    if in_wsl
+                    else ""
+                ),
                 evidence=evidence(
                     needed=format_size(needed),
                     found=f"{format_size(memory.value)} ({memory.source})",
@@ -460,7 +467,7 @@ class Devcontainer(Check):
             )
 
     def _storage(self, host: Host, needed: int, where: str) -> Iterator[Finding]:
-        place = "/var/lib/docker" if host.platform is Platform.LINUX else host.home or "/"
+        place, _what = docker_data_place(host)
         free = disk_free(host, place)
         if free.value is not None and free.value < needed:
             yield self.finding(

@@ -10,18 +10,16 @@ keys are therefore compared without regard to case, and absent ones mean the def
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from devdoctor import Check, Finding, Host, MiB, Platform, Status, format_size
 from devdoctor.course import policy
 from devdoctor.docker_engine import installed
-from devdoctor.windows import windows_profile
+from devdoctor.windows import parse_wsl_list, windows_profile
 
 READ_LIMIT = 1024 * 1024
 NAMES = ("settings-store.json", "settings.json")
-_WSL_ROW = re.compile(r"^(?P<default>[* ])\s*(?P<name>\S+)\s+(?P<state>\S+)\s+(?P<version>\d)\s*$")
 
 
 def settings_folder(host: Host) -> tuple[str | None, str]:
@@ -69,10 +67,9 @@ def default_distro(host: Host) -> tuple[str | None, str]:
     done = host.run(["wsl.exe", "-l", "-v"], timeout=8, env={"WSL_UTF8": "1"})
     if not done.ok:
         return None, f"`wsl.exe -l -v` did not say ({done.describe()})"
-    for line in done.out.splitlines():
-        match = _WSL_ROW.match(line.rstrip())
-        if match and match["name"] != "NAME" and match["default"] == "*":
-            return match["name"], "`wsl.exe -l -v`"
+    for row in parse_wsl_list(done.out):
+        if row["default"] == "True":
+            return row["name"], "`wsl.exe -l -v`"
     return None, "`wsl.exe -l -v` marks no default distro"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from devdoctor import Check, Finding, Host, Platform, Status, format_size, live_meets
 from devdoctor.course import policy
 from devdoctor.docker_engine import EngineState, engine, is_docker_desktop, is_wsl2_backend
-from devdoctor.resources import Figure, disk_free
+from devdoctor.resources import Figure, disk_free, docker_data_place
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
@@ -22,16 +22,11 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 def data_place(host: Host, state: EngineState) -> tuple[str | None, str]:
     """Where the engine's images and volumes take disk space on this machine, and what it is."""
     info = state.info or {}
-    home = (host.home or "").rstrip("\\/")
     if is_docker_desktop(info):
-        if host.platform is Platform.WINDOWS:
-            local = host.env.get("LOCALAPPDATA") or f"{home}\\AppData\\Local"
-            return local, "Docker Desktop's disk image (under %LOCALAPPDATA%\\Docker)"
-        if host.platform is Platform.WSL:
-            return "/mnt/c", "Docker Desktop's disk image on C:"
-        if host.platform is Platform.MACOS:
-            return f"{home}/Library/Containers", "Docker Desktop's disk image"
-        return f"{home}/.docker/desktop", "Docker Desktop's disk image"
+        if host.platform is Platform.LINUX:
+            home = (host.home or "").rstrip("/")
+            return f"{home}/.docker/desktop", "Docker Desktop's disk image"
+        return docker_data_place(host)
     endpoint = state.endpoint
     here = endpoint.scheme in ("unix", "npipe") or any(
         endpoint.address.startswith(name) for name in LOCAL_HOSTS

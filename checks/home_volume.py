@@ -25,6 +25,7 @@ from devdoctor.volumes import (
     Holder,
     ResetVolume,
     VolumeLook,
+    engine_error,
     look,
     volume_names,
 )
@@ -250,7 +251,7 @@ class HomeVolume(Check):
             yield self.finding(
                 Status.WARN,
                 "unreadable",
-                f"cannot read volume {chosen.name}: {_short(exc)}",
+                f"cannot read volume {chosen.name}: {engine_error(exc)}",
                 subject=chosen.name,
                 detail="devdoctor reads volumes through a container that is never started, from "
                 "an empty image it imports itself. Run `docker volume inspect "
@@ -437,9 +438,3 @@ def _holder_text(holder: Holder) -> str:
     what = "running" if holder.running else "stopped"
     kind = "devcontainer" if holder.devcontainer else "other"
     return f"{holder.name} ({what}, {kind})"
-
-
-def _short(exc: BaseException) -> str:
-    explanation = getattr(exc, "explanation", None)
-    text = str(explanation or exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]

@@ -11,19 +11,7 @@ from collections.abc import Iterator
 
 from devdoctor import Check, Finding, Host, Platform, Status, evidence, format_size
 from devdoctor.course import policy
-from devdoctor.resources import cpu_count, disk_free, host_ram
-
-
-def docker_data_place(host: Host) -> tuple[str, str]:
-    """Where Docker's data lands on this platform, as a host path, and what it is."""
-    if host.platform is Platform.WINDOWS:
-        local = host.env.get("LOCALAPPDATA", "C:\\")
-        return local, "Docker Desktop's disk image (under %LOCALAPPDATA%\\Docker)"
-    if host.platform is Platform.WSL:
-        return "/mnt/c", "Docker Desktop's disk image on C:"
-    if host.platform is Platform.MACOS:
-        return (host.home or "/") + "/Library/Containers", "Docker Desktop's disk image"
-    return "/var/lib/docker", "Docker's data folder"
+from devdoctor.resources import cpu_count, disk_free, docker_data_place, host_ram
 
 
 class HostResources(Check):

@@ -94,10 +94,11 @@ class WslMemory(Check):
                 "`devdoctor check --wslconfig C:\\Users\\YOU\\.wslconfig` to name the file.",
             )
             return
-        decoded = self._read(host, path)
-        if isinstance(decoded, Finding):
-            yield decoded
+        read = self._read(host, path)
+        if isinstance(read, Finding):
+            yield read
             return
+        data, decoded = read
         text = decoded.text
         config = parse(text)
         yield from self._ignored(config, path)
@@ -125,7 +126,7 @@ class WslMemory(Check):
             needed_swap=f"{format_size(need_swap)} ({course.source('wsl.swap')})",
             computer_RAM=f"{format_size(ram.value)} ({ram.source})",
         )
-        fix = self._fix(host, path, text, decoded, config, ram.value, memory, swap)
+        fix = self._fix(host, path, data, decoded, ram.value, memory, swap)
         short_memory = memory < need_memory
         capped = (
             short_memory
@@ -180,12 +181,16 @@ class WslMemory(Check):
                 evidence=facts,
             )
 
-    def _read(self, host: Host, path: str) -> Decoded | Finding:
-        """The file decoded as WSL decodes it (empty when absent), or why it cannot be read."""
+    def _read(self, host: Host, path: str) -> tuple[bytes | None, Decoded] | Finding:
+        """The file's bytes (None when absent) and its text as WSL decodes it, or why not.
+
+        The fix is planned from these very bytes, so a file edited after this read is refused
+        by the fix engine rather than overwritten.
+        """
         try:
             data, truncated = host.read_bytes(path, limit=READ_LIMIT)
         except FileNotFoundError:
-            return Decoded("", "utf-8", "\r\n")
+            return None, Decoded("", "utf-8", "\r\n")
         except OSError as exc:
             return self._unreadable(
                 path,
@@ -201,7 +206,7 @@ class WslMemory(Check):
                 "rename it and let devdoctor write a fresh one.",
             )
         try:
-            return decode(data)
+            return data, decode(data)
         except UnreadableConfig as exc:
             return self._unreadable(
                 path,
@@ -252,9 +257,8 @@ class WslMemory(Check):
         self,
         host: Host,
         path: str,
-        text: str,
+        old: bytes | None,
         decoded: Decoded,
-        config: WslConfig,
         ram: int,
         memory: int,
         swap: int,
@@ -277,14 +281,13 @@ class WslMemory(Check):
             values["memory"] = wsl_size(want_memory)
         if swap < want_swap:
             values["swap"] = wsl_size(want_swap)
-        if decoded.text == "" and not host.exists(path):
+        if old is None:
             new_text = (
                 "# Written by devdoctor: what WSL2 gives the VM that runs Docker's containers.\n"
             )
             new_text += set_values("", values)
         else:
-            new_text = set_values(text, values)
-        old = None if not host.exists(path) else host.read_bytes(path, limit=READ_LIMIT)[0]
+            new_text = set_values(decoded.text, values)
         inside = host.platform is Platform.WSL
         title = "set " + " and ".join(f"{k}={v}" for k, v in values.items()) + " in .wslconfig"
         return Fix(

@@ -10,10 +10,9 @@ import re
 from collections.abc import Iterator
 
 from devdoctor import Check, Finding, Host, Platform, Status, evidence
+from devdoctor.windows import parse_wsl_list
 from devdoctor.wslconfig import UnreadableConfig, decode, parse
 
-# wsl -l -v: the header words are constants, not translated (WslClient.cpp).
-_ROW = re.compile(r"^(?P<default>[* ])\s*(?P<name>\S+)\s+(?P<state>\S+)\s+(?P<version>[12])\s*$")
 _WSL1_KERNEL = re.compile(r"-Microsoft\b.*Microsoft@Microsoft\.com", re.DOTALL)
 
 # (section.key, value that hurts, status, why)
@@ -45,23 +44,6 @@ _WSL_CONF_RULES = (
         "the GPU is hidden from this distro, so GPU courses cannot use it.",
     ),
 )
-
-
-def parse_wsl_list(text: str) -> list[dict[str, str]]:
-    """Rows of `wsl -l -v` (already decoded): name, state, version, default."""
-    rows = []
-    for line in text.splitlines():
-        match = _ROW.match(line.rstrip())
-        if match and match["name"] != "NAME":
-            rows.append(
-                {
-                    "name": match["name"],
-                    "state": match["state"],
-                    "version": match["version"],
-                    "default": str(match["default"] == "*"),
-                }
-            )
-    return rows
 
 
 class WslVersion(Check):

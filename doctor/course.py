@@ -121,10 +121,19 @@ def _choose(host: Host) -> tuple[ConfigFile | None, str]:
 
 
 def host_has_gpu(host: Host) -> bool:
-    """A quick look for a usable NVIDIA GPU: nvidia-smi answers (WSL's own copy too)."""
+    """A quick look for a usable NVIDIA GPU: nvidia-smi answers (WSL's own copy too).
+
+    Asked once per run: choosing the variant and the devcontainer check both want it.
+    """
+    return host.fact("course.gpu", _has_gpu)
+
+
+def _has_gpu(host: Host) -> bool:
     for program in ("nvidia-smi", "/usr/lib/wsl/lib/nvidia-smi"):
-        if program.startswith("/") and not host.exists(program):
-            continue
+        if program.startswith("/"):
+            if not host.exists(program):
+                continue
+            program = str(host.real(program))  # the file just found, also under --root
         done = host.run([program, "-L"], timeout=5)
         if done.ok and done.out.strip().startswith("GPU"):
             return True

@@ -18,6 +18,7 @@ from .sizes import GiB, parse_size
 
 SCHEMA = 1
 POLICY_FILE = ".devdoctor.toml"
+READ_LIMIT = 1024 * 1024
 
 # section -> key -> kind
 _KEYS: dict[str, dict[str, str]] = {
@@ -78,27 +79,29 @@ def load_policy(repo: Path | None) -> Policy:
         return Policy()
     own = repo / POLICY_FILE
     if own.is_file():
-        data = _read_toml(own)
-        return _build(data, POLICY_FILE, own)
+        data, raw = _read_toml(own)
+        return _build(data, POLICY_FILE, raw)
     pyproject = repo / "pyproject.toml"
     if pyproject.is_file():
-        data = _read_toml(pyproject)
+        data, raw = _read_toml(pyproject)
         tool = data.get("tool")
         section = tool.get("devdoctor") if isinstance(tool, dict) else None
         if isinstance(section, dict):
-            return _build(section, "pyproject.toml [tool.devdoctor]", pyproject)
+            return _build(section, "pyproject.toml [tool.devdoctor]", raw)
     return Policy()
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
+    """The parsed file and the bytes it was parsed from (read once, at most READ_LIMIT)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     try:
-        raw = path.read_bytes()[: 1024 * 1024]
+        with path.open("rb") as handle:
+            raw = handle.read(READ_LIMIT)
         data: dict[str, Any] = tomllib.loads(raw.decode("utf-8-sig"))
-        return data
+        return data, raw
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path.name}: cannot read it ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
@@ -107,7 +110,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PolicyError(f"{path.name}: not valid TOML: nested too deeply") from None
 
 
-def _build(data: Mapping[str, Any], name: str, path: Path) -> Policy:
+def _build(data: Mapping[str, Any], name: str, raw: bytes) -> Policy:
     schema = data.get("schema", SCHEMA)
     if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
         raise PolicyError(f"{name}: schema must be a whole number like {SCHEMA}, not {schema!r}")
@@ -143,7 +146,7 @@ def _build(data: Mapping[str, Any], name: str, path: Path) -> Policy:
 
     return Policy(
         path=name if name == POLICY_FILE else "pyproject.toml",
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=hashlib.sha256(raw).hexdigest(),
         schema=schema,
         course_name=values.get("course.name"),
         forum_url=values.get("course.forum_url"),

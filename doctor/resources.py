@@ -75,6 +75,24 @@ def cpu_count(host: Host) -> Figure:
     return Figure(os.cpu_count(), "os.cpu_count()")
 
 
+def docker_data_place(host: Host) -> tuple[str, str]:
+    """Where Docker keeps images and volumes on this platform (a host path), and what it is.
+
+    Docker Desktop keeps them in a disk image: under %LOCALAPPDATA% on Windows (on C:, also
+    for a distro in WSL) and under ~/Library/Containers on a Mac; Docker Engine on Linux uses
+    /var/lib/docker. Where the engine answers, docker-resources asks it instead.
+    """
+    home = (host.home or "").rstrip("\\/")
+    if host.platform is Platform.WINDOWS:
+        local = host.env.get("LOCALAPPDATA") or (f"{home}\\AppData\\Local" if home else "C:\\")
+        return local, "Docker Desktop's disk image (under %LOCALAPPDATA%\\Docker)"
+    if host.platform is Platform.WSL:
+        return "/mnt/c", "Docker Desktop's disk image on C:"
+    if host.platform is Platform.MACOS:
+        return f"{home}/Library/Containers", "Docker Desktop's disk image"
+    return "/var/lib/docker", "Docker's data folder"
+
+
 def disk_free(host: Host, path: str) -> Figure:
     """Free bytes on the file system holding `path` (its nearest existing parent)."""
     real = host.real(path)

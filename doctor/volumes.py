@@ -249,7 +249,7 @@ class ResetVolume(Change):
         except VolumeError as exc:
             return str(exc)
         except Exception as exc:  # the engine's errors (requests, docker) in plain words
-            return f"cannot ask the Docker engine about {self.volume}: {_short(exc)}"
+            return f"cannot ask the Docker engine about {self.volume}: {engine_error(exc)}"
 
     def backup(self, host: Host, folder: Path) -> dict[str, Any]:
         # The fix engine treats OSError as "the backup could not be saved": nothing changes.
@@ -260,7 +260,7 @@ class ResetVolume(Change):
         except OSError:
             raise
         except Exception as exc:
-            raise OSError(f"cannot archive volume {self.volume}: {_short(exc)}") from None
+            raise OSError(f"cannot archive volume {self.volume}: {engine_error(exc)}") from None
         return {
             "kind": self.kind,
             "volume": self.volume,
@@ -288,7 +288,7 @@ class ResetVolume(Change):
         except (ChangeError, VolumeError):
             raise
         except Exception as exc:
-            raise ChangeError(f"cannot remove volume {self.volume}: {_short(exc)}") from None
+            raise ChangeError(f"cannot remove volume {self.volume}: {engine_error(exc)}") from None
 
     @classmethod
     def undo(cls, host: Host, record: dict[str, Any], folder: Path) -> None:
@@ -317,7 +317,7 @@ class ResetVolume(Change):
         except OSError:
             raise
         except Exception as exc:
-            raise ChangeError(f"cannot restore volume {name}: {_short(exc)}") from None
+            raise ChangeError(f"cannot restore volume {name}: {engine_error(exc)}") from None
 
     @classmethod
     def undo_preview(cls, host: Host, record: dict[str, Any], folder: Path) -> str:
@@ -371,7 +371,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _short(exc: BaseException) -> str:
+def engine_error(exc: BaseException) -> str:
+    """An error from the engine (docker, requests) in one line: its explanation when it has one."""
     explanation = getattr(exc, "explanation", None)
     text = str(explanation or exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:300]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +27,29 @@ RAM_COMMAND = (
     "-Command",
     "(Get-CimInstance Win32_ComputerSystem).TotalPhysicalMemory",
 )
+
+
+# `wsl -l -v`: the header words are constants, not translated (WslClient.cpp).
+_WSL_ROW = re.compile(
+    r"^(?P<default>[* ])\s*(?P<name>\S+)\s+(?P<state>\S+)\s+(?P<version>[12])\s*$"
+)
+
+
+def parse_wsl_list(text: str) -> list[dict[str, str]]:
+    """Rows of `wsl -l -v` (already decoded): name, state, version, default ("True"/"False")."""
+    rows = []
+    for line in text.splitlines():
+        match = _WSL_ROW.match(line.rstrip())
+        if match and match["name"] != "NAME":
+            rows.append(
+                {
+                    "name": match["name"],
+                    "state": match["state"],
+                    "version": match["version"],
+                    "default": str(match["default"] == "*"),
+                }
+            )
+    return rows
 
 
 @dataclass(frozen=True)

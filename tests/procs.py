@@ -1,9 +1,11 @@
-"""Watching processes from tests: is a pid still alive, and wait (bounded) until it is gone."""
+"""Watching processes from tests: the pids stand-ins wrote, whether they live, killing leftovers."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -30,3 +32,33 @@ def wait_gone(pid: int, within: float = 3.0) -> bool:
             return True
         time.sleep(0.02)
     return not alive(pid)
+
+
+def pids_in(path: Path, within: float = 5.0) -> list[int]:
+    """The pids a stand-in writes to `path`, once it has written them (bounded wait)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if path.is_file() and path.read_text().strip():
+            time.sleep(0.02)  # let the writer finish the line
+            return [int(p) for p in path.read_text().split()]
+        time.sleep(0.01)
+    raise AssertionError(f"{path} was never written")
+
+
+def written_pids(*files: Path) -> list[int]:
+    """The pids in whichever of these files exist, at once (for cleaning up after a failure)."""
+    found: list[int] = []
+    for path in files:
+        with contextlib.suppress(OSError, ValueError):
+            found += [int(p) for p in path.read_text().split()]
+    return found
+
+
+def kill_quietly(pids: Iterable[int]) -> None:
+    """Kill what a failed test left running: each pid, and the group it leads (stand-ins are
+    session leaders, so their children go with them even when the leader itself is gone)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, 9)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, 9)

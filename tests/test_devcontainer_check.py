@@ -203,6 +203,28 @@ def test_requirements_beyond_this_computer(tmp_path: Path) -> None:
     assert dict(memory.evidence)["needed"] == "64 TiB"
 
 
+def test_inside_wsl_memory_and_storage_are_where_the_engine_gets_them(tmp_path: Path) -> None:
+    """WSL's VM memory (not "this computer"), and free disk on C:, where Docker Desktop's
+    disk image is (not the distro's own virtual disk)."""
+    from devdoctor import Host
+
+    env = course_env(tmp_path)
+    wanted = {"memory": "65536gb", "storage": "1048576gb"}
+    repo = make_repo(tmp_path, env, {}, config={"image": "debian:12", "hostRequirements": wanted})
+    root = tmp_path / "root"
+    (root / "mnt/c").mkdir(parents=True)
+    (root / "proc").mkdir()
+    (root / "proc/meminfo").write_text("MemTotal: 4020092 kB\nSwapTotal: 1048576 kB\n")
+    wsl_env = {**env, "DEVDOCTOR_PLATFORM": "wsl", "HOME": "/home/student"}
+    host = Host(root=root, env=wsl_env, options={"repo": str(repo)})
+    findings = list(Devcontainer().run(host))
+    memory = by_code(findings, "devcontainer/too-little-memory")
+    assert memory.summary == "the course asks for 64 TiB of memory; WSL has 3.8 GiB"
+    assert "wsl-memory" in memory.detail
+    storage = by_code(findings, "devcontainer/too-little-storage")
+    assert dict(storage.evidence)["found"].endswith("(free space at /mnt/c)")
+
+
 def test_policy_and_host_requirements_disagree(tmp_path: Path) -> None:
     env = course_env(tmp_path)
     files = {".devdoctor.toml": 'schema = 1\n[docker]\nmemory = "4GB"\n'}
@@ -331,6 +353,34 @@ def test_the_variant_that_fits_this_host_is_named_with_the_reason(tmp_path: Path
     assert check(repo, gpu_env)[0].summary.startswith(
         "using the gpu configuration (this computer has an NVIDIA GPU)"
     )
+
+
+def test_nvidia_smi_is_asked_once_per_run(tmp_path: Path) -> None:
+    """Choosing the variant and checking --gpus share one answer."""
+    env = course_env(tmp_path)
+    repo = _variants(tmp_path, env)
+    log = tmp_path / "asked"
+    counting = {"nvidia-smi": f"echo x >> '{log}'\n{GPU['nvidia-smi']}"}
+    findings = check(repo, env_with(tmp_path, counting))
+    assert findings[0].summary.startswith("using the gpu configuration")
+    assert ("devcontainer/gpu", Status.OK) in codes(findings)
+    assert log.read_text() == "x\n"
+
+
+def test_wsl_nvidia_smi_is_run_from_under_root(tmp_path: Path) -> None:
+    """A captured WSL host's /usr/lib/wsl/lib/nvidia-smi, not the machine replaying it."""
+    from devdoctor import Host
+    from devdoctor.course import host_has_gpu
+
+    root = tmp_path / "root"
+    smi = root / "usr/lib/wsl/lib/nvidia-smi"
+    smi.parent.mkdir(parents=True)
+    smi.write_text(f"#!/bin/sh\n{GPU['nvidia-smi']}\n")
+    smi.chmod(0o755)
+    env = {"PATH": stand_ins(tmp_path, **NO_GPU), "DEVDOCTOR_PLATFORM": "wsl"}
+    assert host_has_gpu(Host(root=root, env=env))
+    smi.unlink()
+    assert not host_has_gpu(Host(root=root, env=env))
 
 
 def test_config_and_policy_choose_the_variant(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ run_command returned.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -19,45 +18,12 @@ from pathlib import Path
 import pytest
 from devdoctor.process import Completed, ProcessTracker, decode_output, kill_tree, run_command
 
-from tests.procs import alive, wait_gone
+from tests.procs import alive, kill_quietly, pids_in, wait_gone, written_pids
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def wait_for_file(path: Path, within: float = 5.0) -> str:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if path.is_file() and path.read_text().strip():
-            time.sleep(0.02)  # let the writer finish the line
-            return path.read_text()
-        time.sleep(0.01)
-    raise AssertionError(f"{path} was never written")
-
-
-def pids_in(path: Path) -> list[int]:
-    return [int(line) for line in wait_for_file(path).split()]
-
-
-def written_pids(*files: Path) -> list[int]:
-    """The pids in whichever of these files exist, at once (for cleaning up after a failure)."""
-    found: list[int] = []
-    for path in files:
-        with contextlib.suppress(OSError, ValueError):
-            found += [int(p) for p in path.read_text().split()]
-    return found
-
-
-def kill_quietly(pids: list[int]) -> None:
-    """Kill what a failed test left running: each pid, and the group it leads (stand-ins are
-    session leaders, so their children go with them even when the leader itself is gone)."""
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, 9)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, 9)
 
 
 def script(folder: Path, name: str, body: str) -> Path:

@@ -6,7 +6,6 @@ stand-ins are real shell scripts whose whole process tree must be gone when the 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from devdoctor.model import Check, Finding, Result, Run, Scope, Status
 from devdoctor.registry import Loaded, LoadError
 from devdoctor.runner import run_checks
 
-from tests.procs import wait_gone
+from tests.procs import kill_quietly, pids_in, wait_gone, written_pids
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX stand-ins")
 
@@ -31,35 +30,6 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def read_pids(path: Path, within: float = 5.0) -> list[int]:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if path.is_file() and path.read_text().strip():
-            time.sleep(0.02)
-            return [int(p) for p in path.read_text().split()]
-        time.sleep(0.01)
-    raise AssertionError(f"{path} was never written")
-
-
-def written_pids(*files: Path) -> list[int]:
-    """The pids in whichever of these files exist, at once (for cleaning up after a failure)."""
-    found: list[int] = []
-    for path in files:
-        with contextlib.suppress(OSError, ValueError):
-            found += [int(p) for p in path.read_text().split()]
-    return found
-
-
-def kill_quietly(pids: Iterable[int]) -> None:
-    """Kill what a failed test left running: each pid, and the group it leads (stand-ins are
-    session leaders, so their children go with them even when the leader itself is gone)."""
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, 9)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, 9)
 
 
 def hanging_stand_in(folder: Path, name: str = "hang") -> tuple[Path, Path]:
@@ -231,7 +201,7 @@ def test_a_check_running_a_hung_stand_in_ends_within_its_deadline(tmp_path: Path
     start = time.monotonic()
     run = run_checks([make_check("slow-tool", call, timeout=1.0)], host)
     elapsed = time.monotonic() - start
-    pids = read_pids(pidfile)
+    pids = pids_in(pidfile)
     try:
         assert elapsed < 2.0, f"a 1 s deadline took {elapsed:.2f} s"
         assert [f.code for f in run.results[0].findings] == ["slow-tool/timeout"]
@@ -253,12 +223,12 @@ def test_a_timed_out_check_that_starts_another_command_gets_it_killed(tmp_path: 
 
     host = make_host(tmp_path, path=str(bindir))
     run = run_checks([make_check("two-calls", two_calls, timeout=0.5)], host)
-    pids = read_pids(first)
+    pids = pids_in(first)
     try:
         assert run.results[0].findings[0].code == "two-calls/timeout"
         assert finished.wait(5), "the second command was left running after the run ended"
         if second.is_file() and second.read_text().strip():
-            pids += read_pids(second)
+            pids += pids_in(second)
         assert all(wait_gone(pid) for pid in pids)
     finally:
         kill_quietly(pids + written_pids(second))
@@ -493,7 +463,7 @@ def test_devdoctor_check_with_a_hung_plugin_exits_within_its_deadline(tmp_path: 
         check=False,
     )
     elapsed = time.monotonic() - start
-    pids = read_pids(pidfile)
+    pids = pids_in(pidfile)
     try:
         assert b'"hung-tool/timeout"' in done.stdout, done.stderr.decode()
         assert done.returncode == 0, done.stderr.decode()

@@ -193,3 +193,25 @@ def test_does_not_apply_on_linux(tmp_path: Path) -> None:
     fake = wsl_host(tmp_path)
     fake.env["DEVDOCTOR_PLATFORM"] = "linux"
     assert WslMemory().applies_to(fake.host()) is not None
+
+
+def test_the_fix_is_planned_from_the_bytes_the_check_read(tmp_path: Path) -> None:
+    """One read: an edit made after it is refused by the engine, never overwritten."""
+    fake = wsl_host(tmp_path)
+    host = fake.host()
+    reads: list[str] = []
+    original = host.read_bytes
+
+    def counting(path: str, limit: int = 1024 * 1024) -> tuple[bytes, bool]:
+        reads.append(path)
+        return original(path, limit)
+
+    host.read_bytes = counting  # type: ignore[method-assign]
+    bad = {f.slug: f for f in WslMemory().run(host)}["too-little-memory"]
+    assert reads.count(WSLCONFIG) == 1
+    assert bad.fix is not None
+    (change,) = bad.fix.changes
+    assert change.old == fake.file(WSLCONFIG).read_bytes()  # type: ignore[attr-defined]
+    fake.file(WSLCONFIG).write_bytes(b"[wsl2]\r\nmemory=12GB\r\n")  # the user edits it now
+    assert fix_it(fake, bad, yes=True) is Outcome.REFUSED
+    assert fake.file(WSLCONFIG).read_bytes() == b"[wsl2]\r\nmemory=12GB\r\n"
