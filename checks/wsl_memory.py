@@ -292,7 +292,7 @@ class WslMemory(Check):
         title = "set " + " and ".join(f"{k}={v}" for k, v in values.items()) + " in .wslconfig"
         return Fix(
             id=self.id,
-            title=title + (f" ({note})" if note else ""),
+            title=title + (f"; {note[0].lower()}{note[1:]}" if note else ""),
             changes=(WriteFile(path=path, old=old, new=encode(new_text, decoded)),),
             needs_restart=True,
             manual_steps=(

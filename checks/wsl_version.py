@@ -72,7 +72,8 @@ class WslVersion(Check):
             yield from self._wsl_conf(host)
 
     def _from_windows(self, host: Host) -> Iterator[Finding]:
-        done = host.run(["wsl.exe", "-l", "-v"], timeout=10, env={"WSL_UTF8": "1"})
+        # Under the check's own 10 s deadline, so a hung WSL gets this check's own words.
+        done = host.run(["wsl.exe", "-l", "-v"], timeout=8, env={"WSL_UTF8": "1"})
         if done.missing:
             yield self.finding(
                 Status.FAIL,
@@ -86,11 +87,22 @@ class WslVersion(Check):
             yield self.finding(
                 Status.WARN,
                 "timeout",
-                "wsl.exe did not answer within 10 s",
+                "wsl.exe did not answer within 8 s",
                 detail="WSL may be hung: run `wsl --shutdown` in PowerShell.",
             )
             return
         rows = parse_wsl_list(done.out)
+        if not rows and not done.ok and "DEFAULT_DISTRO_NOT_FOUND" not in done.out + done.err:
+            said = (done.out + done.err).strip().splitlines()[:1] or [done.describe()]
+            yield self.finding(
+                Status.FAIL,
+                "not-working",
+                "`wsl -l -v` failed: WSL is not installed or not working",
+                evidence=evidence(wsl=said[0][:200]),
+                detail="Docker Desktop needs WSL 2. In PowerShell run as administrator: "
+                "`wsl --install` (or `wsl --update`), then restart Windows.",
+            )
+            return
         if not rows:
             yield self.finding(
                 Status.WARN,

@@ -14,7 +14,7 @@ from . import __version__, course
 from .fixes import Consent, FixResult, Outcome, apply_fix, undo_entry
 from .host import Host
 from .journal import entries
-from .model import Result, Run, Scope, Status
+from .model import Run, Scope, Status
 from .policy import Policy
 from .registry import Loaded, LoadError, load_checks
 from .render import details, plain_table, redact_json, run_json, verdict
@@ -143,7 +143,8 @@ def policy_warnings(policy: Policy) -> list[str]:
 def cmd_check(args: Namespace, host: Host, ui: UI) -> int:
     """`devdoctor check`: run, show, explain."""
     for warning in policy_warnings(course.policy(host)):
-        ui.say(f"warning: {warning}")
+        # stdout must stay pure JSON with --json: the warnings are inside it as well
+        print(f"warning: {ui.redact(warning)}", file=sys.stderr if args.json else ui.stream)
     run = execute_checks(args, host, ui, live=True)
     if args.json:
         ui.stream.write(
@@ -182,6 +183,12 @@ def cmd_fix(args: Namespace, host: Host, ui: UI) -> int:
     checks, _errors, _skipped = select(args, host)
     by_id = {c.check.id: c.check for c in checks}
     for cid in named:
+        if cid not in by_id:
+            raise UsageError(
+                f"{cid} is a host check; `fix --course` applies the course repository's fixes only"
+                if args.course
+                else f"{cid} is a plugin that did not load; `devdoctor check` says why"
+            )
         if not by_id[cid].fix_description:
             raise UsageError(
                 f"{cid} has no automatic fix; `devdoctor explain {cid}` says how to fix it by hand"
@@ -224,9 +231,12 @@ def _after_fix(offer: Sequence[str], question: str, outcome: FixResult, host: Ho
     """Offer a follow-up command (wsl --shutdown) with its own question, never by default."""
     if not offer or outcome.outcome not in (Outcome.RESTART_PENDING, Outcome.VERIFIED):
         return
-    if ui.ask(question or f"Run `{' '.join(offer)}` now?"):
+    command = " ".join(offer)
+    if ui.ask(question or f"Run `{command}` now?"):
         done = host.run(list(offer), timeout=120)
-        ui.say(f"$ {' '.join(offer)}: {'done' if done.ok else done.describe()}")
+        ui.say(f"$ {command}: {'done' if done.ok else done.describe()}")
+    else:
+        ui.say(f"Not run. When your work is saved, run `{command}` in PowerShell.")
 
 
 def _next_steps(steps: Sequence[str], outcome: Outcome, ui: UI) -> None:
@@ -313,11 +323,6 @@ def cmd_explain(args: Namespace, host: Host | None, ui: UI) -> int:
         ui.say(f"Needs: {', '.join(check.needs)} (skipped when those fail).")
     ui.say(f"Automatic fix: {check.fix_description or 'none; fix it by hand as above.'}")
     return 0
-
-
-def print_results_json(results: Sequence[Result]) -> str:
-    """Results alone as JSON (for tests and tools)."""
-    return json.dumps([r.to_json() for r in results], indent=2)
 
 
 def flush() -> None:

@@ -112,7 +112,10 @@ def _diff(path: str, old: bytes | None, new: bytes | None) -> str:
                 continue
         else:
             text = data.decode("latin-1")
-        shown = [ln.replace("\r", "⏎") + "\n" for ln in text.split("\n")]
+        parts = text.split("\n")
+        if len(parts) > 1 and parts[-1] == "":
+            parts.pop()  # the file's last newline ends a line; it does not start another
+        shown = [ln.replace("\r", "⏎") + "\n" for ln in parts]
         shown[0] = mark + shown[0]
         return shown
 

@@ -142,8 +142,8 @@ def _ask_windows(host: Host) -> dict[str, object]:
         with open(cache, encoding="utf-8") as handle:
             cached = json.load(handle)
         if isinstance(cached, dict) and time.time() - float(cached.get("at", 0)) < CACHE_SECONDS:
-            cached["profile_how"] = f"{cached.get('profile_how')} (cached)"
-            cached["ram_how"] = f"{cached.get('ram_how')} (cached)"
+            cached["profile_how"] = f"{cached.get('profile_how')}, cached"
+            cached["ram_how"] = f"{cached.get('ram_how')}, cached"
             return cached
     except (OSError, ValueError, TypeError):
         pass
@@ -158,7 +158,7 @@ def _ask_windows(host: Host) -> dict[str, object]:
         text = done.out.strip()
         if done.ok and text.isdigit():
             answers["ram"] = int(text)
-            answers["ram_how"] = "Windows (powershell.exe)"
+            answers["ram_how"] = "powershell.exe on Windows"
         else:
             answers["ram_how"] = f"Windows did not say ({done.describe()})"
 

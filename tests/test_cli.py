@@ -267,3 +267,26 @@ def test_log_file_is_written_redacted(tmp_path: Path) -> None:
     text = log.read_text()
     assert "[FAIL] wsl-memory" in text
     assert "Users/student" not in text
+
+
+def test_json_stays_json_when_the_policy_warns(tmp_path: Path) -> None:
+    repo = tmp_path / "course"
+    repo.mkdir()
+    (repo / ".devdoctor.toml").write_text('schema = 2\n[wsl]\nmemory = "4GB"\n')
+    done = wsl_host(tmp_path).cli("check", "--only", "wsl-memory", "--json", "--repo", str(repo))
+    data = json.loads(done.stdout)
+    assert "Upgrade devdoctor" in done.stderr
+    assert any("schema 2" in w for w in data["policy"]["warnings"])
+
+
+def test_fixing_a_host_check_with_course_is_a_usage_error(tmp_path: Path) -> None:
+    done = wsl_host(tmp_path).cli("fix", "wsl-memory", "--course", "--yes")
+    assert done.returncode == 2
+    assert "is a host check" in done.stderr
+
+
+def test_windows_fix_without_a_terminal_still_says_to_run_wsl_shutdown(tmp_path: Path) -> None:
+    fake = windows_host(tmp_path, wslconfig=b"[wsl2]\r\nmemory=2GB\r\n")
+    done = fake.cli("fix", "wsl-memory", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Not run. When your work is saved, run `wsl --shutdown` in PowerShell." in done.stdout

@@ -42,7 +42,7 @@ def test_too_little_memory_fails_and_says_where_each_figure_comes_from(tmp_path:
     facts = dict(bad.evidence)
     assert facts["configured memory"] == "4 GiB (memory=4GB in [wsl2], line 2)"
     assert facts["configured swap"].startswith("1 GiB (WSL's default")
-    assert facts["computer RAM"].startswith("16 GiB (Windows (powershell.exe)")
+    assert facts["computer RAM"].startswith("16 GiB (powershell.exe on Windows")
     assert facts["needed memory"] == "8 GiB (devdoctor's default)"
     assert bad.fix is not None and bad.fix.needs_restart
     assert bad.fix.offer == ()  # never `wsl --shutdown` from inside WSL

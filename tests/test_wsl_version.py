@@ -112,7 +112,7 @@ def test_profile_from_cmd_exe_then_cached(tmp_path: Path) -> None:
     fake.standin("cmd.exe", b"", rc=1)
     again = windows_profile(fake.host())
     assert again.path == "/mnt/c/Users/student"
-    assert again.how.endswith("(cached)")
+    assert again.how.endswith(", cached")
 
 
 def test_cmd_exe_unc_warning_is_ignored(tmp_path: Path) -> None:
@@ -143,3 +143,19 @@ def test_wslconfig_option_wins(tmp_path: Path) -> None:
     fake = wsl_host(tmp_path)
     path, how = wslconfig_path(fake.host(wslconfig="C:\\Users\\other\\.wslconfig"))
     assert (path, how) == ("/mnt/c/Users/other/.wslconfig", "--wslconfig")
+
+
+def test_windows_wsl_exe_that_fails_is_not_working(tmp_path: Path) -> None:
+    fake = windows_host(tmp_path, wsl_list=None)
+    said = "The Windows Subsystem for Linux optional component is not enabled. Please enable it and try again.\r\n"
+    fake.standin("wsl.exe", said.encode("utf-16-le"), rc=1)
+    found = by_slug(WslVersion(), fake)
+    assert found["not-working"].status is Status.FAIL
+    assert "optional component is not enabled" in dict(found["not-working"].evidence)["wsl"]
+
+
+def test_windows_wsl_without_a_default_distro_is_no_distro(tmp_path: Path) -> None:
+    fake = windows_host(tmp_path, wsl_list=None)
+    said = "Windows Subsystem for Linux has no installed distributions.\r\nError code: Wsl/WSL_E_DEFAULT_DISTRO_NOT_FOUND\r\n"
+    fake.standin("wsl.exe", said.encode("utf-16-le"), rc=1)
+    assert by_slug(WslVersion(), fake)["no-distro"].status is Status.WARN
