@@ -56,16 +56,13 @@ class DockerResources(Check):
     title = "Docker engine: memory, CPUs, disk"
     needs = ("docker-daemon",)
 
+    def applies_to(self, host: Host) -> str | None:
+        if not engine(host).answers:  # docker-daemon already says why: count it once
+            return "the Docker engine does not answer (see docker-daemon)"
+        return None
+
     def run(self, host: Host) -> Iterator[Finding]:
         state = engine(host)
-        if not state.answers:
-            yield self.finding(
-                Status.WARN,
-                "no-engine",
-                "the Docker engine does not answer, so its resources are unknown",
-                detail="See the docker-daemon check: start Docker, then run devdoctor again.",
-            )
-            return
         info = state.info or {}
         found = [*self._memory(host, info), *self._cpus(info)]
         free, facts = self._free(host, state)

@@ -218,17 +218,28 @@ class HomeVolume(Check):
     )
     timeout = 30.0
 
+    def applies_to(self, host: Host) -> str | None:
+        if not engine(host).answers:  # docker-daemon already says why: count it once
+            return "the Docker engine does not answer (see docker-daemon)"
+        return None
+
     def run(self, host: Host) -> Iterator[Finding]:
-        state = engine(host)
-        if not state.answers:
+        from docker.errors import DockerException
+        from requests.exceptions import RequestException
+
+        try:
+            yield from self._look(host)
+        except (DockerException, RequestException, OSError) as exc:
+            # The engine stopped answering part-way: a finding, not "devdoctor broke".
             yield self.finding(
                 Status.WARN,
-                "no-engine",
-                "the Docker engine does not answer, so the home volume cannot be read",
-                detail="See the docker-daemon check: start Docker, then run devdoctor again.",
+                "unreadable",
+                f"the Docker engine stopped answering devdoctor's questions: {engine_error(exc)}",
+                detail="Run devdoctor again; if it repeats, restart Docker.",
             )
-            return
-        api = state.client.api
+
+    def _look(self, host: Host) -> Iterator[Finding]:
+        api = engine(host).client.api
         containers = repo_containers(host, api)
         wanted = wanted_volume(host, containers)
         if wanted is None:

@@ -265,6 +265,19 @@ def test_ssh_endpoint_is_not_claimed_to_answer(tmp_path: Path) -> None:
     assert found["unprobed"].status is Status.WARN
 
 
+def test_an_engine_that_cannot_be_reached_is_counted_once(tmp_path: Path) -> None:
+    host = docker_host(tmp_path, env={"DOCKER_HOST": "ssh://student@build-box"})
+    checks = [Loaded(DockerDaemon()), Loaded(DockerResources()), Loaded(HomeVolume())]
+    run = run_checks(checks, host)
+    status = {r.id: (r.status, r.summary) for r in run.results}
+    assert status["docker-daemon"][0] is Status.WARN
+    for dependent in ("docker-resources", "home-volume"):
+        assert status[dependent] == (
+            Status.SKIP,
+            "the Docker engine does not answer (see docker-daemon)",
+        )
+
+
 # -- the command line -------------------------------------------------------------------------------
 
 
