@@ -44,6 +44,9 @@ SHUTDOWN_STEPS = (
     "Close VS Code and every WSL terminal, then in PowerShell run: wsl --shutdown",
     "Wait about 8 seconds, open your WSL terminal again, and run `devdoctor check`.",
 )
+AFTER_SHUTDOWN_ON_WINDOWS = (
+    "Wait about 8 seconds after `wsl --shutdown`, then run `devdoctor check` again."
+)
 SHUTDOWN_INSIDE_WSL = (
     "Close VS Code and every WSL terminal, then in PowerShell (not here: from inside WSL, "
     "`wsl --shutdown` would end this very session, VS Code's server and Docker Desktop's "
@@ -296,7 +299,7 @@ class WslMemory(Check):
             changes=(WriteFile(path=path, old=old, new=encode(new_text, decoded)),),
             needs_restart=True,
             manual_steps=(
-                (SHUTDOWN_INSIDE_WSL, SHUTDOWN_STEPS[1]) if inside else SHUTDOWN_STEPS[1:]
+                (SHUTDOWN_INSIDE_WSL, SHUTDOWN_STEPS[1]) if inside else (AFTER_SHUTDOWN_ON_WINDOWS,)
             ),
             offer=() if inside else ("wsl", "--shutdown"),
             offer_question="Run `wsl --shutdown` now? It stops every WSL distro and Docker "
