@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import platform
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from devdoctor import Check, Finding, Host, Platform, Scope, Status, course, evidence, format_size
+from devdoctor.course import course_mode, git_ls, rel, script_in_repo
 from devdoctor.devcontainers import (
     LIFECYCLE_KEYS,
     ConfigError,
@@ -23,179 +23,14 @@ from devdoctor.devcontainers import (
     DevcontainerConfig,
     load,
     referenced_paths,
-    substitute,
 )
+from devdoctor.dockerfile import build_args, dockerfile_stages
 from devdoctor.resources import cpu_count, disk_free, docker_data_place, host_ram, vm_memory
 from devdoctor.shell_scripts import invocations
 from devdoctor.sizes import live_meets
 
-DOCKERFILE_LIMIT = 256 * 1024
 AMD64 = frozenset({"linux/amd64", "amd64", "linux/x86_64", "x86_64", "linux/amd64/v2"})
 GPU_DRIVER_ERROR = 'could not select device driver "" with capabilities: [[gpu]]'
-
-
-# ------------------------------------------------------------------------- shared helpers
-
-
-def rel(repo: Path, path: Path) -> str:
-    """A path as the course repository names it (POSIX), or as given when outside it."""
-    try:
-        return Path(os.path.normpath(path)).relative_to(repo).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def container_workspace(config: DevcontainerConfig) -> str:
-    """Where the repository is inside the container: workspaceFolder, else the CLI's default."""
-    given = config.data.get("workspaceFolder")
-    if isinstance(given, str) and given.startswith("/"):
-        return given.rstrip("/") or "/"
-    return f"/workspaces/{config.file.workspace_folder.name}"
-
-
-def script_in_repo(config: DevcontainerConfig, repo: Path, written: str) -> str | None:
-    """The repository path of a script a lifecycle command names, or None when it is elsewhere.
-
-    Commands run in the workspace folder, so relative names are relative to it; absolute
-    container paths under the container's workspace folder map back to the checkout.
-    """
-    local = config.file.workspace_folder
-    inside = container_workspace(config)
-    text, complete = substitute(
-        written,
-        local_env={},
-        local_workspace_folder=str(local),
-        devcontainer_id=None,
-        container_workspace_folder=inside,
-        resolve_local_env=False,
-    )
-    if not complete or text.startswith("~") or "$" in text or not text:
-        return None
-    if text.startswith("/"):
-        if text == inside or text.startswith(inside.rstrip("/") + "/"):
-            full = local / text[len(inside) :].lstrip("/")
-        elif text.startswith(str(local).rstrip("/") + "/"):
-            full = Path(text)
-        else:
-            return None  # a file in the image, not in the checkout
-    else:
-        full = local / text
-    path = Path(os.path.normpath(full))
-    try:
-        return path.relative_to(repo).as_posix()
-    except ValueError:
-        return None
-
-
-def course_mode(host: Host) -> bool:
-    """`check --course` / `fix --course`: staff linting their own repository."""
-    return bool(host.options.get("course_mode"))
-
-
-def git_ls(host: Host, repo: Path, args: Iterable[str], paths: Iterable[str]) -> bytes | None:
-    """`git ls-files ARGS -z -- :(literal)PATHS` in the repository; None when git cannot say."""
-    specs = [f":(literal){p}" for p in paths]
-    if not specs:
-        return b""
-    done = host.run(["git", "-C", str(repo), "ls-files", *args, "-z", "--", *specs], timeout=10)
-    return done.out_bytes if done.ok else None
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One FROM line of a Dockerfile."""
-
-    line: int
-    image: str
-    platform: str | None
-    name: str | None
-
-
-def dockerfile_stages(path: Path, build_args: Mapping[str, str]) -> list[Stage]:
-    """The FROM lines of a Dockerfile, with ARG defaults and devcontainer build.args applied."""
-    try:
-        with path.open("rb") as handle:
-            text = handle.read(DOCKERFILE_LIMIT).decode("utf-8", errors="replace")
-    except OSError:
-        return []
-    args: dict[str, str] = {}
-    stages: list[Stage] = []
-    for number, line in _logical_lines(text):
-        words = line.split()
-        if not words:
-            continue
-        keyword = words[0].upper()
-        if keyword == "ARG" and not stages and len(words) > 1:
-            name, _, default = words[1].partition("=")
-            args[name] = build_args.get(name, default.strip("\"'"))
-        elif keyword == "FROM":
-            stages.append(_stage(number, words[1:], {**args, **build_args}))
-    return stages
-
-
-def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Dockerfile lines with `\\` continuations joined and comments dropped."""
-    buffer, start = "", 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.rstrip("\r")
-        if not buffer and line.lstrip().startswith("#"):
-            continue
-        if not buffer:
-            start = number
-        if line.rstrip().endswith("\\"):
-            buffer += line.rstrip()[:-1] + " "
-            continue
-        yield start, buffer + line
-        buffer = ""
-    if buffer:
-        yield start, buffer
-
-
-def _expand(text: str, args: Mapping[str, str]) -> str:
-    return re.sub(
-        r"\$\{?([A-Za-z_]\w*)\}?", lambda m: args.get(m.group(1), m.group(0)), text
-    ).strip()
-
-
-def _stage(number: int, words: list[str], args: Mapping[str, str]) -> Stage:
-    plat: str | None = None
-    i = 0
-    while i < len(words) and words[i].startswith("--"):
-        flag, equals, value = words[i].partition("=")
-        if flag == "--platform":
-            if not equals and i + 1 < len(words):
-                i += 1
-                value = words[i]
-            plat = _expand(value, args)
-        i += 1
-    image = _expand(words[i], args) if i < len(words) else ""
-    name = words[i + 2] if i + 2 < len(words) and words[i + 1].upper() == "AS" else None
-    return Stage(number, image, plat, name)
-
-
-def final_image(config: DevcontainerConfig) -> tuple[str | None, str]:
-    """The image the container starts from, and where that is written, when knowable."""
-    if config.image:
-        return config.image, "image in devcontainer.json"
-    if config.dockerfile is None:
-        return None, ""
-    stages = dockerfile_stages(config.dockerfile, build_args(config))
-    by_name = {s.name: s for s in stages if s.name}
-    image = stages[-1].image if stages else None
-    seen = 0
-    while image in by_name and seen < len(stages):
-        image = by_name[image].image
-        seen += 1
-    return image, f"last FROM in {config.dockerfile.name}"
-
-
-def build_args(config: DevcontainerConfig) -> dict[str, str]:
-    """build.args from devcontainer.json (they override the Dockerfile's ARG defaults)."""
-    build = config.data.get("build")
-    raw = build.get("args") if isinstance(build, dict) else None
-    if not isinstance(raw, dict):
-        return {}
-    return {str(k): str(v) for k, v in raw.items() if isinstance(v, (str, int, float))}
 
 
 # ------------------------------------------------------------------------- the check
@@ -650,12 +485,4 @@ def amd64_pins(config: DevcontainerConfig) -> list[tuple[str, str]]:
 __all__ = [
     "LIFECYCLE_KEYS",
     "Devcontainer",
-    "Stage",
-    "container_workspace",
-    "course_mode",
-    "dockerfile_stages",
-    "final_image",
-    "git_ls",
-    "rel",
-    "script_in_repo",
 ]

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devdoctor import Check, Finding, Fix, Host, RunCommand, Scope, Status, WriteFile, course
+from devdoctor.course import course_mode
+from devdoctor.course_scripts import FIX_LIMIT, Script, Scripts, course_scripts
 from devdoctor.shell_scripts import analyze
-
-from .devcontainer import course_mode
-from .script_shebangs import FIX_LIMIT, Script, Scripts, course_scripts
 
 TRUE = frozenset({"true", "yes", "on", "1"})
 HEADER = b"# Scripts run in Linux containers: keep them LF on every checkout (added by devdoctor)"

@@ -7,6 +7,7 @@ system, even under `--root`: the repository is the student's checkout, not a cap
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,3 +156,69 @@ def _load_chosen(host: Host) -> DevcontainerConfig | ConfigError | None:
         return load(chosen, local_env=host.env)
     except ConfigError as exc:
         return exc
+
+
+def rel(repo: Path, path: Path) -> str:
+    """A path as the course repository names it (POSIX), or as given when outside it."""
+    try:
+        return Path(os.path.normpath(path)).relative_to(repo).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def container_workspace(config: DevcontainerConfig) -> str:
+    """Where the repository is inside the container: workspaceFolder, else the CLI's default."""
+    given = config.data.get("workspaceFolder")
+    if isinstance(given, str) and given.startswith("/"):
+        return given.rstrip("/") or "/"
+    return f"/workspaces/{config.file.workspace_folder.name}"
+
+
+def script_in_repo(config: DevcontainerConfig, repo: Path, written: str) -> str | None:
+    """The repository path of a script a lifecycle command names, or None when it is elsewhere.
+
+    Commands run in the workspace folder, so relative names are relative to it; absolute
+    container paths under the container's workspace folder map back to the checkout.
+    """
+    from .devcontainers import substitute
+
+    local = config.file.workspace_folder
+    inside = container_workspace(config)
+    text, complete = substitute(
+        written,
+        local_env={},
+        local_workspace_folder=str(local),
+        devcontainer_id=None,
+        container_workspace_folder=inside,
+        resolve_local_env=False,
+    )
+    if not complete or text.startswith("~") or "$" in text or not text:
+        return None
+    if text.startswith("/"):
+        if text == inside or text.startswith(inside.rstrip("/") + "/"):
+            full = local / text[len(inside) :].lstrip("/")
+        elif text.startswith(str(local).rstrip("/") + "/"):
+            full = Path(text)
+        else:
+            return None  # a file in the image, not in the checkout
+    else:
+        full = local / text
+    path = Path(os.path.normpath(full))
+    try:
+        return path.relative_to(repo).as_posix()
+    except ValueError:
+        return None
+
+
+def course_mode(host: Host) -> bool:
+    """`check --course` / `fix --course`: staff linting their own repository."""
+    return bool(host.options.get("course_mode"))
+
+
+def git_ls(host: Host, repo: Path, args: Iterable[str], paths: Iterable[str]) -> bytes | None:
+    """`git ls-files ARGS -z -- :(literal)PATHS` in the repository; None when git cannot say."""
+    specs = [f":(literal){p}" for p in paths]
+    if not specs:
+        return b""
+    done = host.run(["git", "-C", str(repo), "ls-files", *args, "-z", "--", *specs], timeout=10)
+    return done.out_bytes if done.ok else None

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from devdoctor import Finding, Status
-from devdoctor.checks.devcontainer import Devcontainer, dockerfile_stages, script_in_repo
+from devdoctor.checks.devcontainer import Devcontainer
+from devdoctor.course import script_in_repo
 from devdoctor.devcontainers import ConfigFile, DevcontainerConfig
+from devdoctor.dockerfile import dockerfile_stages
 
 from tests.test_script_shebangs_check import (
     by_code,
