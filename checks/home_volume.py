@@ -19,6 +19,7 @@ from devdoctor import Check, Finding, Fix, Host, Status
 from devdoctor.course import devcontainer, policy, repo
 from devdoctor.devcontainers import DevcontainerConfig, variable_pattern
 from devdoctor.docker_engine import engine
+from devdoctor.dockerfile import final_image
 from devdoctor.host import is_windows_path, windows_to_wsl
 from devdoctor.volumes import (
     LOCAL_FOLDER_LABEL,
@@ -172,20 +173,14 @@ def image_python(host: Host, api: Any, containers: list[dict[str, Any]]) -> tupl
 
 
 def _dockerfile_python(cfg: DevcontainerConfig) -> tuple[str | None, str]:
-    dockerfile = cfg.dockerfile
-    if dockerfile is None:
-        return None, "unknown: the configuration names no image and no Dockerfile"
-    try:
-        with open(dockerfile, "rb") as handle:
-            text = handle.read(256 * 1024).decode("utf-8", errors="replace")
-    except OSError:
-        return None, f"unknown: cannot read {dockerfile.name}"
-    froms = re.findall(r"(?im)^\s*FROM\s+(?:--\S+\s+)*(\S+)", text)
-    for image in reversed(froms):
-        tag = _PYTHON_TAG.search(image)
-        if tag:
-            return tag.group(1), f"FROM {image} in {dockerfile.name}"
-    return None, f"unknown: {dockerfile.name} does not build FROM a python:X.Y image"
+    """The Python of the image the Dockerfile's final stage builds FROM, when its tag says."""
+    image, where = final_image(cfg)
+    if image is None:
+        return None, "unknown: the configuration names no image and no readable Dockerfile"
+    tag = _PYTHON_TAG.search(image)
+    if tag:
+        return tag.group(1), f"FROM {image} ({where})"
+    return None, f"unknown: the final stage builds FROM {image}, not a python:X.Y image"
 
 
 def _name(row: dict[str, Any]) -> str:

@@ -478,3 +478,17 @@ def _empty_tar() -> bytes:
         info.type = tarfile.DIRTYPE
         tar.addfile(info)
     return buffer.getvalue()
+
+
+def test_image_python_comes_from_the_dockerfiles_final_stage(tmp_path: Path) -> None:
+    from devdoctor.checks.home_volume import _dockerfile_python
+    from devdoctor.devcontainers import ConfigFile, load
+
+    folder = tmp_path / ".devcontainer"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text(
+        "ARG PY=3.12\nFROM python:3.10 AS tools\nRUN true\nFROM python:${PY}-slim AS final\n"
+    )
+    (folder / "devcontainer.json").write_text('{"build": {"dockerfile": "Dockerfile"}}')
+    config = load(ConfigFile(folder / "devcontainer.json", "default"))
+    assert _dockerfile_python(config) == ("3.12", "FROM python:3.12-slim (last FROM in Dockerfile)")
