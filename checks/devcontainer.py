@@ -287,7 +287,8 @@ class Devcontainer(Check):
                 f"the course asks for {format_size(needed)} of memory; "
                 f"{'WSL' if in_wsl else 'this computer'} has {format_size(memory.value)}",
                 subject=where,
-                detail="The devcontainer CLI warns and builds anyway; a build that needs "
+                detail="The devcontainer CLI at most warns (not at all when it cannot read the "
+                "value) and builds anyway; a build that needs "
                 "more memory than there is gets killed part-way (exit code 137)."
                 + (
                     " Inside WSL that is the memory WSL gives its VM, which .wslconfig sets: "
