@@ -165,13 +165,14 @@ def _ask_windows(host: Host) -> dict[str, object]:
     threads = [threading.Thread(target=f, daemon=True) for f in (ask_profile, ask_ram)]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + 12
     for thread in threads:
-        thread.join(12)
+        thread.join(max(0.0, deadline - time.monotonic()))
     if answers.get("profile") and answers.get("ram"):
         answers["at"] = time.time()
         with contextlib.suppress(OSError):
             write_atomic(cache, json.dumps(answers).encode())
-    return answers
+    return dict(answers)  # a snapshot: a straggling thread cannot change it afterwards
 
 
 def _windows_cwd(host: Host) -> str | None:
@@ -188,11 +189,12 @@ def _ask_profile(host: Host) -> dict[str, object]:
     for argv, how in tries:
         if host.which(argv[0]) is None:
             continue
-        done: Completed = host.run(argv, timeout=8, cwd=_windows_cwd(host))
+        # 4 s each: wslvar, cmd.exe and wslpath together stay inside the 12 s wait below.
+        done: Completed = host.run(argv, timeout=4, cwd=_windows_cwd(host))
         lines = [ln.strip() for ln in done.out.splitlines() if is_windows_path(ln.strip())]
         if not done.ok or not lines:
             continue
-        converted = host.run(("wslpath", "-u", lines[-1]), timeout=3)
+        converted = host.run(("wslpath", "-u", lines[-1]), timeout=2)
         path = converted.out.strip() if converted.ok else windows_to_wsl(lines[-1])
         if path:
             return {"profile": path, "profile_how": how}
