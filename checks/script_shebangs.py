@@ -283,9 +283,7 @@ class ScriptShebangs(Check):
     )
 
     def applies_to(self, host: Host) -> str | None:
-        if course.repo(host) is None or not course.configs(host):
-            return "no course repository or devcontainer configuration here (see devcontainer)"
-        return None
+        return course.without_configuration(host)
 
     def run(self, host: Host) -> Iterator[Finding]:
         found = course_scripts(host)

@@ -80,6 +80,13 @@ def on_windows_drive(host: Host, path: Path) -> bool:
     )
 
 
+def without_configuration(host: Host) -> str | None:
+    """Why checks of the configuration's scripts do not apply here, or None when they do."""
+    if repo(host) is None or not configs(host):
+        return "no course repository or devcontainer configuration here (see devcontainer)"
+    return None
+
+
 def configs(host: Host) -> list[ConfigFile]:
     """Every devcontainer configuration in the course repository (spec precedence order)."""
     return host.fact("course.configs", _configs)
