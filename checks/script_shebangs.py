@@ -39,7 +39,7 @@ from devdoctor.course_scripts import (
 )
 from devdoctor.devcontainers import DevcontainerConfig
 from devdoctor.dockerfile import DOCKERFILE_LIMIT, final_image
-from devdoctor.shell_scripts import HEADER_BYTES, Problem, RunAs, analyze, repair
+from devdoctor.shell_scripts import HEADER_BYTES, Problem, RunAs, ScriptReport, analyze, repair
 
 POSIX_SHELLS = frozenset({"sh", "dash", "ash", "bash"})
 
@@ -164,7 +164,12 @@ class Diagnosis:
     script: Script
     problems: list[Hit] = field(default_factory=list)
     interpreter: str | None = None
-    uses_bash: bool = False
+    reports: list[ScriptReport] = field(default_factory=list)
+
+    @property
+    def uses_bash(self) -> bool:
+        """Bash syntax anywhere in it: asked only when a repair is planned (it costs a scan)."""
+        return any(report.uses_bash_syntax for report in self.reports)
 
 
 def _name(path: str) -> str:
@@ -198,7 +203,7 @@ def diagnose(
             truncated=truncated,
             name=_name(script.path),
         )
-        diag.uses_bash = diag.uses_bash or report.uses_bash_syntax
+        diag.reports.append(report)
         diag.interpreter = diag.interpreter or report.interpreter or shebang_program(body)
         problems = list(report.problems)
         if run_as in (RunAs.DIRECT, RunAs.UNKNOWN) and report.interpreter:

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from enum import Enum
 from fnmatch import fnmatchcase
+from functools import cached_property
 
 HEADER_BYTES = 64 * 1024
 """Callers read at most this much of a file to classify it."""
@@ -60,9 +61,18 @@ class ScriptReport:
 
     shebang: str | None
     interpreter: str | None
-    uses_bash_syntax: bool
+    bash_syntax: bool | None  # None: not scanned, because nothing needed it yet
     is_binary: bool
     problems: tuple[Problem, ...]
+    text: str = field(default="", repr=False, compare=False)
+
+    @cached_property
+    def uses_bash_syntax(self) -> bool:
+        """Whether the script uses bash syntax. The scan is most of analyze()'s cost, so a
+        script whose answer changes nothing (bash runs it, no CR) is scanned only if asked."""
+        if self.bash_syntax is not None:
+            return self.bash_syntax
+        return bool(_bashisms(self.text)[0])
 
 
 # ------------------------------------------------------------------ invocations in commands
@@ -638,10 +648,19 @@ def analyze(
     lines = [ln.split(b"\r", 1)[0] for ln in body.split(b"\n", 20)[:20]]
     where, at, intended, typo = _locate(lines)
     word, arg, prog = _parse_shebang(intended) if intended else (b"", b"", None)
-    found, bodies = _bashisms(_dec(body)) if prog is None or prog in _SHELLS else ([], set())
-    uses = bool(found)
     usable = where == "ok" and bool(word) and not bom and len(lines[0]) <= 255
     direct = run_as in (RunAs.DIRECT, RunAs.UNKNOWN)
+    is_shell = prog is None or prog in _SHELLS
+    sh_runs_it = (
+        run_as is RunAs.SH
+        or (run_as is RunAs.DIRECT and not usable)
+        or (direct and prog in _SH_LIKE)
+    )
+    # Bash syntax matters when sh runs the script; heredoc bodies matter when there are CRs.
+    scan = is_shell and (sh_runs_it or b"\r" in body)
+    text = _dec(body) if is_shell else ""
+    found, bodies = _bashisms(text) if scan else ([], set())
+    uses = bool(found) if scan else (None if is_shell else False)
     problems = [_bom(body.split(b"\n", 1)[0], run_as, name)] if bom else []
     bang = (word, arg) if direct and where == "ok" and not bom else (b"", b"")
     bash = run_as in (RunAs.BASH, RunAs.SOURCED) or (direct and usable and prog == "bash")
@@ -671,7 +690,7 @@ def analyze(
         rt = runtime.replace("{n}", name).replace("{l}", str(line))
         problems.append(Problem("bashism-under-sh", line, summary, rt, why, code))
     interp, shebang = (prog, _dec(lines[0])) if where == "ok" else (None, None)
-    return ScriptReport(shebang, interp, uses, False, tuple(problems))
+    return ScriptReport(shebang, interp, uses, False, tuple(problems), text)
 
 
 # ------------------------------------------------------------------ repair

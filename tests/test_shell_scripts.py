@@ -594,3 +594,12 @@ TEXT = st.one_of(
 def test_invocations_never_raise(command: str | list[str] | dict[str, str | list[str]]) -> None:
     for inv in invocations(command):
         assert isinstance(inv.path, str) and inv.run_as in RunAs
+
+
+def test_bash_syntax_is_scanned_only_when_it_matters() -> None:
+    bash_script = b"#!/bin/bash\narr=(a b)\n"
+    report = analyze(bash_script, run_as=RunAs.BASH)
+    assert report.bash_syntax is None  # bash runs it and there is no CR: nothing needed the scan
+    assert report.uses_bash_syntax is True  # ... yet the answer is there when asked
+    assert analyze(bash_script, run_as=RunAs.SH).bash_syntax is True
+    assert analyze(b"#!/bin/bash\r\narr=(a b)\r\n", run_as=RunAs.BASH).bash_syntax is True
