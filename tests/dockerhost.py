@@ -73,45 +73,11 @@ def short_dir() -> Path:
 
 
 @contextlib.contextmanager
-def wedged_socket(path: Path) -> Iterator[list[socket.socket]]:
-    """A Unix socket whose server accepts every connection and never answers."""
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
-    server.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError, OSError):
-                conn, _ = server.accept()
-                held.append(conn)  # accepted, read nothing, answer nothing
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield held
-    finally:
-        stop.set()
-        thread.join(2)
-        for conn in held:
-            conn.close()
-        server.close()
-
-
-def stale_socket(path: Path) -> None:
-    """A socket file with nobody listening: what a stopped or crashed daemon leaves."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(str(path))
-    sock.close()
-
-
-@contextlib.contextmanager
-def answering_socket(path: Path, answer: bytes) -> Iterator[None]:
-    """A Unix socket that reads a request and answers fixed bytes, then closes."""
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
+def serving(
+    server: socket.socket, on_connection: Callable[[socket.socket], None]
+) -> Iterator[None]:
+    """Accept connections on a bound server in a thread, handing each to on_connection, until
+    the block ends; then stop the thread (bounded) and close the server."""
     server.listen(8)
     stop = threading.Event()
 
@@ -122,11 +88,7 @@ def answering_socket(path: Path, answer: bytes) -> Iterator[None]:
                 conn, _ = server.accept()
             except (TimeoutError, OSError):
                 continue
-            with conn:
-                conn.settimeout(2)
-                with contextlib.suppress(OSError):
-                    conn.recv(65536)
-                    conn.sendall(answer)
+            on_connection(conn)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -138,17 +100,55 @@ def answering_socket(path: Path, answer: bytes) -> Iterator[None]:
         server.close()
 
 
+def unix_server(path: Path) -> socket.socket:
+    """A Unix socket bound at path."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    return server
+
+
+@contextlib.contextmanager
+def wedged_socket(path: Path) -> Iterator[list[socket.socket]]:
+    """A Unix socket whose server accepts every connection and never answers."""
+    held: list[socket.socket] = []  # accepted, read nothing, answer nothing
+    try:
+        with serving(unix_server(path), held.append):
+            yield held
+    finally:
+        for conn in held:
+            conn.close()
+
+
+def stale_socket(path: Path) -> None:
+    """A socket file with nobody listening: what a stopped or crashed daemon leaves."""
+    unix_server(path).close()
+
+
+@contextlib.contextmanager
+def answering_socket(path: Path, answer: bytes) -> Iterator[None]:
+    """A Unix socket that reads a request and answers fixed bytes, then closes."""
+
+    def answer_once(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(2)
+            with contextlib.suppress(OSError):
+                conn.recv(65536)
+                conn.sendall(answer)
+
+    with serving(unix_server(path), answer_once):
+        yield
+
+
 @contextlib.contextmanager
 def tcp_proxy(target: Path) -> Iterator[int]:
     """A TCP port on 127.0.0.1 that forwards to a Unix socket (the real engine over tcp://)."""
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    stop = threading.Event()
+    done = threading.Event()
 
     def pump(a: socket.socket, b: socket.socket) -> None:
         with a, b:
-            while not stop.is_set():
+            while not done.is_set():
                 ready, _, _ = select.select([a, b], [], [], 0.1)
                 for src in ready:
                     data = src.recv(65536)
@@ -156,25 +156,17 @@ def tcp_proxy(target: Path) -> Iterator[int]:
                         return
                     (b if src is a else a).sendall(data)
 
-    def serve() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except (TimeoutError, OSError):
-                continue
-            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            upstream.connect(str(target))
-            threading.Thread(target=pump, args=(conn, upstream), daemon=True).start()
+    def forward(conn: socket.socket) -> None:
+        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        upstream.connect(str(target))
+        threading.Thread(target=pump, args=(conn, upstream), daemon=True).start()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
+    port = int(server.getsockname()[1])
     try:
-        yield int(server.getsockname()[1])
+        with serving(server, forward):
+            yield port
     finally:
-        stop.set()
-        thread.join(2)
-        server.close()
+        done.set()
 
 
 def as_nobody(work: Callable[[], T], groups: tuple[int, ...] = ()) -> T:
