@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__, course
-from .fixes import Consent, FixResult, Outcome, apply_fix, undo_entry
+from .fixes import UNDOABLE, Consent, FixResult, Outcome, apply_fix, undo_entry
 from .host import Host
 from .journal import entries
 from .model import Run, Scope, Status
@@ -168,7 +168,7 @@ def _human(run: Run, ui: UI, *, verbose: bool) -> list[str]:
 
 def _write_log(path: Path, run: Run, ui: UI, *, verbose: bool) -> None:
     lines = plain_table(run.results, ui.redact) + _human(run, ui, verbose=verbose)
-    path.write_text("\n".join(ui.redact(ln) for ln in lines) + "\n", encoding="utf-8")
+    path.write_text(ui.redact("\n".join(lines)) + "\n", encoding="utf-8")  # the verdict too
 
 
 def cmd_fix(args: Namespace, host: Host, ui: UI) -> int:
@@ -279,9 +279,7 @@ def cmd_undo(args: Namespace, host: Host, ui: UI) -> int:
         for entry in found:
             ui.say(f"{entry.id}  {entry.state:<16} {entry.data.get('title', '')}")
         return 0
-    undoable = [
-        e for e in found if e.state in ("applied", "restart-pending", "verified", "verify-failed")
-    ]
+    undoable = [e for e in found if e.state in UNDOABLE]
     if args.id:
         undoable = [e for e in undoable if args.id in (e.id, e.data.get("fix"))]
     if not undoable:

@@ -18,7 +18,7 @@ from . import __version__, course
 from .app import execute_checks, exit_code, meta
 from .host import Host, Platform
 from .model import Run, Status
-from .render import ASCII_MARK, redact_json, run_json
+from .render import ASCII_MARK, plain_table, redact_json, run_json
 from .ui import UI
 
 SIGNATURE = "devdoctor-signature:"
@@ -71,8 +71,7 @@ def body(run: Run, *, markdown: bool) -> list[str]:
         lines += ["| | check | result |", "|---|---|---|"]
         lines += [f"| {ASCII_MARK[r.status]} | `{r.id}` | {r.summary} |" for r in run.results]
     else:
-        width = max((len(r.id) for r in run.results), default=10)
-        lines += [f"{ASCII_MARK[r.status]} {r.id:<{width}}  {r.summary}" for r in run.results]
+        lines += plain_table(run.results, lambda text: text)  # redacted whole, below
     for result in run.results:
         for finding in result.findings:
             if finding.status in (Status.OK, Status.SKIP):
@@ -94,10 +93,10 @@ def body(run: Run, *, markdown: bool) -> list[str]:
     return lines
 
 
-def render(host: Host, run: Run, fmt: str, redact: UI) -> str:
+def render(host: Host, run: Run, fmt: str, ui: UI) -> str:
     """The whole report in one of the formats, redacted."""
     if fmt == "json":
-        data = redact_json(run_json(run, meta(host, run)), redact.redact)
+        data = redact_json(run_json(run, meta(host, run)), ui.redact)
         return json.dumps(data, indent=2) + "\n"
     first = signature(run)
     lines = header(host, run)
@@ -109,7 +108,7 @@ def render(host: Host, run: Run, fmt: str, redact: UI) -> str:
         text = "\n".join([first, *lines, "", *body(run, markdown=False)])
         if fmt == "forum":
             text = f"```\n{text}\n```"
-    return redact.redact(text) + "\n"
+    return ui.redact(text) + "\n"
 
 
 def cmd_report(args: Namespace, host: Host, ui: UI) -> int:
