@@ -1,33 +1,39 @@
-"""The built-in checks, in the order `devdoctor check` shows them.
+"""The built-in checks by id, in the order `devdoctor check` shows them, and the facts the
+areas declare for the framework.
 
-To add a check: copy a neighbour (checks/wsl_version.py is a small one), give it a new id,
-and add its class here.
+Only this module names them, as `area.module:Class` strings: a check's module is imported
+when the check is listed or run, never before, so a run of one check imports only what it
+uses. To add a check: copy a neighbour in its area (checks/wsl/wsl_version.py is a small one),
+name the module after the new id, and add one line here. docs/architecture.md walks through it.
 """
 
 from __future__ import annotations
 
-from devdoctor.model import Check
+CHECKS: dict[str, str] = {
+    "host-resources": "host.host_resources:HostResources",
+    "wsl-version": "wsl.wsl_version:WslVersion",
+    "wsl-memory": "wsl.wsl_memory:WslMemory",
+    "docker-daemon": "docker.docker_daemon:DockerDaemon",
+    "docker-resources": "docker.docker_resources:DockerResources",
+    "docker-desktop": "docker.docker_desktop:DockerDesktop",
+    "home-volume": "docker.home_volume:HomeVolume",
+    "devcontainer": "course.devcontainer:Devcontainer",
+    "script-shebangs": "course.script_shebangs:ScriptShebangs",
+    "line-endings": "course.line_endings:LineEndings",
+}
 
-from .devcontainer import Devcontainer
-from .docker_daemon import DockerDaemon
-from .docker_desktop import DockerDesktop
-from .docker_resources import DockerResources
-from .home_volume import HomeVolume
-from .host_resources import HostResources
-from .line_endings import LineEndings
-from .script_shebangs import ScriptShebangs
-from .wsl_memory import WslMemory
-from .wsl_version import WslVersion
+CHANGES: dict[str, str] = {
+    "reset-volume": "docker.volumes:ResetVolume",
+}
+"""Kinds of change an area defines beyond the framework's own (write-file, set-mode,
+run-command), so `undo` can load them from a journal record by name."""
 
-BUILTIN: tuple[type[Check], ...] = (
-    HostResources,
-    WslVersion,
-    WslMemory,
-    DockerDaemon,
-    DockerResources,
-    DockerDesktop,
-    HomeVolume,
-    Devcontainer,
-    ScriptShebangs,
-    LineEndings,
-)
+FACTS: dict[str, str] = {
+    "identities": "wsl.windows:identities",
+    "windows-ram": "wsl.windows:ram_figure",
+    "variant": "course.variant:variant_fact",
+}
+"""Facts the framework asks the areas for by name (Host.provided), never by import:
+`identities` (names and homes the redactor must hide beyond the environment's), `windows-ram`
+(the machine's RAM seen from WSL, a Figure), `variant` (the configuration this run is about
+and why, as (name or None, reason))."""

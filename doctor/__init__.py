@@ -34,6 +34,9 @@ _EXPORTS = {
     "live_meets": "sizes",
     "parse_size": "sizes",
     "Policy": "policy",
+    "RunOptions": "options",
+    "FixParams": "options",
+    "ExitCode": "exits",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
     from .changes import (
         WriteFile as WriteFile,
     )
+    from .exits import ExitCode as ExitCode
     from .host import Host as Host
     from .host import Platform as Platform
     from .model import (
@@ -77,6 +81,8 @@ if TYPE_CHECKING:
     from .model import (
         evidence as evidence,
     )
+    from .options import FixParams as FixParams
+    from .options import RunOptions as RunOptions
     from .policy import Policy as Policy
     from .process import Completed as Completed
     from .resources import Figure as Figure

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import importlib
 import os
 import stat
 from dataclasses import dataclass
@@ -26,13 +25,16 @@ class ChangeError(Exception):
 
 KINDS: dict[str, type[Change]] = {}
 # Kinds defined outside this module, imported only when a journal entry names them.
-LAZY_KINDS: dict[str, str] = {"reset-volume": "devdoctor.volumes"}
 
 
 def change_kind(kind: str) -> type[Change]:
-    """The Change class for a journal record's kind."""
-    if kind not in KINDS and kind in LAZY_KINDS:
-        importlib.import_module(LAZY_KINDS[kind])
+    """The Change class for a journal record's kind (an area's own kinds load on first use)."""
+    if kind not in KINDS:
+        from .registry import change_kinds
+
+        spec = change_kinds().get(kind)
+        if spec is not None:
+            spec()  # importing the area's module registers its kinds
     try:
         return KINDS[kind]
     except KeyError:

@@ -10,8 +10,7 @@ import traceback
 from collections.abc import Sequence
 
 from . import __version__
-
-EXIT_USAGE, EXIT_BROKEN, EXIT_INTERRUPTED = 2, 3, 130
+from .exits import ExitCode
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -126,44 +125,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
-        return EXIT_USAGE
-    code = _dispatch(args)
+        return int(ExitCode.USAGE)
+    code = int(_dispatch(args))
     _exit_now(code)
     return code
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    from . import app
+def _dispatch(args: argparse.Namespace) -> ExitCode:
+    import importlib
+
+    from .commands.common import UsageError, make_host
     from .host import HostError
     from .policy import PolicyError
     from .ui import UI
 
     ui = UI(redact=lambda s: s)
+    command = importlib.import_module(f".commands.{args.command}", __package__)
     try:
         if args.command in ("list", "explain"):
-            return int(getattr(app, f"cmd_{args.command}")(args, None, ui))
-        host = app.make_host(args)
+            return ExitCode(command.run(args, ui))
+        host = make_host(args)
         from .privacy import redactor_for
 
         ui = UI(redact=lambda text: redactor_for(host)(text))
-        handler = {"check": app.cmd_check, "fix": app.cmd_fix, "undo": app.cmd_undo}.get(
-            args.command
-        )
-        if handler is None:
-            from .report import cmd_report
-
-            handler = cmd_report
-        return int(handler(args, host, ui))
-    except (app.UsageError, HostError, PolicyError) as exc:
+        return ExitCode(command.run(args, host, ui))
+    except (UsageError, HostError, PolicyError) as exc:
         print(f"devdoctor: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except BrokenPipeError:  # `devdoctor list | head`: the reader left, which is fine
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        return ExitCode.OK
     except KeyboardInterrupt:
         print("\ndevdoctor: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # the last line of defence: a bug is exit 3, never a raw traceback
         if getattr(args, "verbose", False):
             traceback.print_exc()
@@ -172,13 +167,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             "the traceback)",
             file=sys.stderr,
         )
-        return EXIT_BROKEN
+        return ExitCode.BROKEN
 
 
 def _exit_now(code: int) -> None:
     """Leave without waiting for a straggling check thread (all child processes are killed)."""
     if any(t.is_alive() and t.daemon for t in threading.enumerate()):
-        from .app import flush
+        from .commands.common import flush
 
         flush()
         os._exit(code)

@@ -8,11 +8,13 @@ failure part-way puts back what was already changed, and the check runs again to
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .changes import Change, ChangeError, change_kind
+from .exits import ExitCode
 from .host import Host
 from .journal import Entry, LockedError, locked, new_entry
 from .model import Check, Finding, Fix, Scope, Status
@@ -37,13 +39,13 @@ class Outcome(str, enum.Enum):
     VERIFY_FAILED = "applied, but the check still fails"
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """0 done, 4 not applied, 5 applied but verification failed (DESIGN's table)."""
         if self in (Outcome.VERIFIED, Outcome.RESTART_PENDING, Outcome.UNDONE, Outcome.DRY_RUN):
-            return 0
+            return ExitCode.OK
         if self is Outcome.VERIFY_FAILED:
-            return 5
-        return 4
+            return ExitCode.VERIFY_FAILED
+        return ExitCode.NOT_APPLIED
 
 
 @dataclass(frozen=True)
@@ -242,3 +244,63 @@ def undo_entry(entry: Entry, host: Host, *, consent: Consent, say: Say, ask: Ask
         return FixResult(fix_id, Outcome.REFUSED, f"{exc}{partly}")
     entry.set_state("undone")
     return FixResult(fix_id, Outcome.UNDONE)
+
+
+def under_sudo() -> str | None:
+    """Why a fix or an undo must not run here (sudo would change root's files), or None."""
+    if os.name == "posix" and os.geteuid() == 0 and os.environ.get("SUDO_USER"):
+        return (
+            "devdoctor refuses to change files under sudo: it would change root's files, not "
+            "yours. Run it again without sudo."
+        )
+    return None
+
+
+def fix_flow(
+    finding: Finding,
+    check: Check,
+    host: Host,
+    *,
+    consent: Consent,
+    named: bool,
+    say: Say,
+    ask: Ask,
+) -> FixResult:
+    """The one way a fix runs, for every command: plan, confirm, apply, verify, what follows.
+
+    After the engine: the follow-up command the fix offers (`wsl --shutdown`, with its own
+    question, never by default), then the steps left to the user.
+    """
+    fix = finding.fix
+    assert fix is not None
+    outcome = apply_fix(fix, finding, check, host, consent=consent, named=named, say=say, ask=ask)
+    say(f"=> {outcome.outcome.value}" + (f": {outcome.message}" if outcome.message else ""))
+    _offer(fix, outcome, host, say, ask)
+    _next_steps(fix.manual_steps, outcome.outcome, say)
+    return outcome
+
+
+def _offer(fix: Fix, outcome: FixResult, host: Host, say: Say, ask: Ask) -> None:
+    """Offer a follow-up command (wsl --shutdown) with its own question, never by default."""
+    if not fix.offer or outcome.outcome not in (Outcome.RESTART_PENDING, Outcome.VERIFIED):
+        return
+    command = " ".join(fix.offer)
+    if ask(fix.offer_question or f"Run `{command}` now?"):
+        done = host.run(list(fix.offer), timeout=120)
+        say(f"$ {command}: {'done' if done.ok else done.describe()}")
+    else:
+        say(f"Not run. When your work is saved, run `{command}` in PowerShell.")
+
+
+def _next_steps(steps: Sequence[str], outcome: Outcome, say: Say) -> None:
+    """What the user still has to do: after applying, or once they apply it."""
+    if not steps:
+        return
+    if outcome in (Outcome.RESTART_PENDING, Outcome.VERIFIED):
+        say("Next:")
+    elif outcome in (Outcome.DRY_RUN, Outcome.NOT_APPLIED):
+        say("After applying it:")
+    else:
+        return
+    for number, step in enumerate(steps, 1):
+        say(f"  {number}. {step}")

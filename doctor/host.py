@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import enum
 import os
-import re
+import platform as _platform
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
+from .options import RunOptions
 from .process import Completed, ProcessTracker, run_command
+from .repo import is_windows_path, windows_to_wsl
 
 T = TypeVar("T")
 
 READ_LIMIT = 1024 * 1024
-_WINDOWS_PATH = re.compile(r"^(?P<drive>[A-Za-z]):[\\/]")
 
 
 class Platform(str, enum.Enum):
@@ -37,18 +38,6 @@ class Platform(str, enum.Enum):
 
 class HostError(Exception):
     """A problem with how devdoctor was started (bad --root, ...): exit 2 with one line."""
-
-
-def is_windows_path(path: str) -> bool:
-    """`C:\\Users\\x` or `C:/Users/x`."""
-    return bool(_WINDOWS_PATH.match(path))
-
-
-def windows_to_wsl(path: str) -> str:
-    """`C:\\Users\\x` as WSL sees it: `/mnt/c/Users/x`."""
-    win = PureWindowsPath(path)
-    drive = win.drive.rstrip(":").lower()
-    return str(PurePosixPath("/mnt", drive, *win.parts[1:]))
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -71,21 +60,27 @@ class Host:
         root: Path | None = None,
         env: Mapping[str, str] | None = None,
         state_dir: Path | None = None,
-        options: Mapping[str, Any] | None = None,
+        options: RunOptions | None = None,
+        repo_root: Path | Literal["find"] | None = "find",
     ) -> None:
         self.root = root.resolve() if root is not None else None
         if self.root is not None and not self.root.is_dir():
             raise HostError(f"--root {root} is not a folder")
         self.env: dict[str, str] = dict(os.environ if env is None else env)
-        self.options: dict[str, Any] = dict(options or {})
+        self.options = options or RunOptions()
         self._state_dir = state_dir
         self.tracker = ProcessTracker()
-        # The course repository is the student's real checkout, even under --root.
-        self.repo_root: Path | None = None
         self._facts: dict[str, Any] = {}
         self._fact_locks: dict[str, threading.Lock] = {}
         self._facts_lock = threading.Lock()
+        self.repo_root: Path | None = None  # set below; platform detection reads host files
         self.platform = self._detect_platform()
+        # The course repository is the student's real checkout, even under --root; found once.
+        if repo_root == "find":
+            from .repo import locate
+
+            repo_root = locate(self.options.repo, windows=self.platform is Platform.WINDOWS)
+        self.repo_root = repo_root
 
     # -- where things are -------------------------------------------------------------------
 
@@ -125,15 +120,57 @@ class Host:
 
     # -- files --------------------------------------------------------------------------------
 
-    def exists(self, path: str) -> bool:
+    def exists(self, path: str | os.PathLike[str]) -> bool:
         """Whether the host path exists (a broken link does not)."""
         return self.real(path).exists()
 
-    def read_bytes(self, path: str, limit: int = READ_LIMIT) -> tuple[bytes, bool]:
+    def read_bytes(
+        self, path: str | os.PathLike[str], limit: int = READ_LIMIT
+    ) -> tuple[bytes, bool]:
         """At most `limit` bytes of a file, and whether there was more. Raises OSError."""
         with self.real(path).open("rb") as handle:
             data = handle.read(limit + 1)
         return data[:limit], len(data) > limit
+
+    def is_file(self, path: str | os.PathLike[str]) -> bool:
+        """A regular file (following links); False when it cannot be looked at."""
+        try:
+            return self.real(path).is_file()
+        except OSError:
+            return False
+
+    def is_dir(self, path: str | os.PathLike[str]) -> bool:
+        """A folder (following links); False when it cannot be looked at."""
+        try:
+            return self.real(path).is_dir()
+        except OSError:
+            return False
+
+    def stat(self, path: str | os.PathLike[str], *, follow: bool = True) -> os.stat_result:
+        """The file's metadata. Raises OSError."""
+        return os.stat(self.real(path), follow_symlinks=follow)
+
+    def walk(self, path: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str]]]:
+        """os.walk under the host path, not following links (a caller may prune the folders)."""
+        yield from os.walk(self.real(path))
+
+    def read_lines(self, path: str | os.PathLike[str], limit: int = READ_LIMIT) -> list[str]:
+        """The file as text lines (UTF-8, errors replaced), at most `limit` bytes of it."""
+        data, _ = self.read_bytes(os.fspath(path), limit)
+        return data.decode("utf-8", errors="replace").splitlines()
+
+    @property
+    def machine(self) -> str:
+        """The processor architecture (`x86_64`, `arm64`), or "" for a captured host."""
+        return "" if self.root is not None else _platform.machine()
+
+    @property
+    def cwd(self) -> str | None:
+        """The folder devdoctor was started in, or None when it is gone."""
+        try:
+            return os.getcwd()
+        except OSError:
+            return None
 
     def listdir(self, path: str) -> list[str]:
         """Names in a folder, sorted; empty when it is missing or unreadable."""
@@ -204,6 +241,16 @@ class Host:
                 self._facts[name] = value
             return value
 
+    def provided(self, name: str) -> Any:
+        """A fact an area of checks declares for the framework (checks/__init__.py's FACTS).
+
+        The framework knows nothing of WSL, Docker, GPUs or courses; what it needs from them
+        (identities to redact, the variant, versions for the report) it asks for by name.
+        """
+        from .registry import provider
+
+        return self.fact(f"provided.{name}", provider(name))
+
     def _cached(self, name: str) -> Any:
         value = self._facts[name]
         if isinstance(value, _Failed):
@@ -212,9 +259,13 @@ class Host:
 
     def fresh(self) -> Host:
         """A new Host on the same machine with nothing cached, to verify a fix."""
-        host = Host(root=self.root, env=self.env, state_dir=self._state_dir, options=self.options)
-        host.repo_root = self.repo_root
-        return host
+        return Host(
+            root=self.root,
+            env=self.env,
+            state_dir=self._state_dir,
+            options=self.options,
+            repo_root=self.repo_root,
+        )
 
     # -- platform -----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
-from .host import Host, Platform
+from .host import Host
 from .redact import Identity, Redactor
 
 
@@ -22,15 +22,11 @@ def _build(host: Host) -> Redactor:
     for name in ("USER", "LOGNAME", "USERNAME"):
         if host.env.get(name):
             identities.append(Identity(host.env[name], "user"))
-    if host.platform in (Platform.WSL, Platform.WINDOWS):
-        from .windows import windows_profile
-
-        profile = windows_profile(host).path
-        if profile:
-            homes.append(profile)
-            identities.append(
-                Identity(profile.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1], "windows-user")
-            )
+    for value, kind in host.provided("identities"):  # what only the areas know (Windows)
+        if kind == "home":
+            homes.append(value)
+        else:
+            identities.append(Identity(value, kind))
     hostname = _hostname(host)
     if hostname:
         identities.append(Identity(hostname, "host"))

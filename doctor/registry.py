@@ -8,7 +8,9 @@ must not hide what the built-in checks found.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,19 +36,54 @@ class LoadError:
     error: str
 
 
-def builtin_checks() -> list[Loaded]:
-    """devdoctor's own checks, in the order they are shown."""
-    from .checks import BUILTIN  # the one place the core assembles the checks
+def builtin_ids() -> list[str]:
+    """The ids of devdoctor's own checks, in the order they are shown; nothing imported."""
+    from .checks import CHECKS  # the one place the framework names the checks
 
-    return [Loaded(cls()) for cls in BUILTIN]
+    return list(CHECKS)
 
 
-def load_checks(*, plugins: bool = True) -> tuple[list[Loaded], list[LoadError]]:
-    """Built-ins first, then entry-point checks whose ids do not clash with them."""
-    loaded = builtin_checks()
+def builtin_check(cid: str) -> Check:
+    """One built-in check, importing only its module."""
+    from .checks import CHECKS
+
+    return _target(f"{__package__}.checks.", CHECKS[cid])()  # type: ignore[no-any-return]
+
+
+def builtin_checks(ids: Iterable[str] | None = None) -> list[Loaded]:
+    """devdoctor's own checks (those named, else all), in the order they are shown."""
+    wanted = set(builtin_ids() if ids is None else ids)
+    return [Loaded(builtin_check(cid)) for cid in builtin_ids() if cid in wanted]
+
+
+def provider(name: str) -> Callable[[Any], Any]:
+    """The function an area declares for a fact the framework asks for (checks' FACTS)."""
+    from .checks import FACTS
+
+    return _target(f"{__package__}.checks.", FACTS[name])  # type: ignore[no-any-return]
+
+
+def change_kinds() -> dict[str, Callable[[], Any]]:
+    """The kinds of change areas define (checks' CHANGES), each as a loader of its class."""
+    from .checks import CHANGES
+
+    prefix = f"{__package__}.checks."
+    return {kind: functools.partial(_target, prefix, spec) for kind, spec in CHANGES.items()}
+
+
+def _target(prefix: str, spec: str) -> Any:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(prefix + module), attr)
+
+
+def load_checks(
+    *, plugins: bool = True, ids: Iterable[str] | None = None
+) -> tuple[list[Loaded], list[LoadError]]:
+    """Built-ins first (those named, else all), then entry-point checks that do not clash."""
+    loaded = builtin_checks(ids)
     errors: list[LoadError] = []
     if plugins:
-        extra, errors = load_entry_points(_entry_points(), {c.check.id for c in loaded})
+        extra, errors = load_entry_points(_entry_points(), set(builtin_ids()))
         loaded.extend(extra)
     return loaded, errors
 

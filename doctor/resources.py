@@ -1,7 +1,7 @@
 """Resource figures: RAM, CPUs, free disk. From psutil on a real machine, from files under --root.
 
 Inside WSL the VM's own figures (/proc/meminfo) are not the Windows machine's: the host's RAM
-comes from Windows (windows.windows_ram), which is what WSL's defaults are computed from.
+comes from Windows (the wsl area's `windows-ram` fact), which WSL's defaults are computed from.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import shutil
 from dataclasses import dataclass
 
 from .host import Host, Platform
-from .windows import windows_ram
 
 
 @dataclass(frozen=True)
@@ -41,8 +40,8 @@ def meminfo(host: Host) -> dict[str, int]:
 def host_ram(host: Host) -> Figure:
     """The physical machine's RAM: Windows' own figure from WSL, else this system's."""
     if host.platform is Platform.WSL:
-        answer = windows_ram(host)
-        return Figure(answer.value, answer.how)
+        figure: Figure = host.provided("windows-ram")
+        return figure
     if host.root is not None:
         total = meminfo(host).get("MemTotal")
         return Figure(total, "/proc/meminfo under --root")

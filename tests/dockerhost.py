@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from devdoctor import RunOptions
 from devdoctor.host import Host
 
+from tests import TESTS
 from tests.engine import Engine
 
-SAMPLES = Path(__file__).parent / "samples" / "docker"
+SAMPLES = TESTS / "samples" / "docker"
 NOBODY = 65534
 T = TypeVar("T")
 
@@ -53,7 +55,7 @@ def docker_host(
         root=root,
         env={**base, **(env or {})},
         state_dir=tmp / "state",
-        options={"repo": str(repo) if repo else str(tmp / "no-repo"), **(options or {})},
+        options=RunOptions(repo=str(repo) if repo else str(tmp / "no-repo"), **(options or {})),  # type: ignore[arg-type]
     )
     return host
 

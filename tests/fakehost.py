@@ -14,9 +14,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devdoctor import RunOptions
 from devdoctor.host import Host
 
-SAMPLES = Path(__file__).parent / "samples"
+from tests import TESTS
+
+SAMPLES = TESTS / "samples"
 WSL_HOST = SAMPLES / "hosts" / "wsl2-small-wslconfig"
 VENV_BIN = Path(sys.executable).parent
 DEVDOCTOR = str(VENV_BIN / "devdoctor")
@@ -36,7 +39,7 @@ class FakeHost:
     def host(self, **options: object) -> Host:
         """A Host reading this fake machine."""
         return Host(
-            root=self.root, env=self.env, state_dir=self.state, options={**self.options, **options}
+            root=self.root, env=self.env, state_dir=self.state, options=RunOptions(**{**self.options, **options})  # type: ignore[arg-type]
         )
 
     def file(self, path: str) -> Path:

@@ -1,0 +1,20 @@
+"""The course repository: devcontainer.json, the scripts the build runs, line endings.
+
+What other areas may use is exported here; the modules behind it are this area's own.
+"""
+
+from __future__ import annotations
+
+from .configs import ConfigError, ConfigFile, DevcontainerConfig, variable_pattern
+from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
+
+__all__ = [
+    "ConfigError",
+    "ConfigFile",
+    "DevcontainerConfig",
+    "chosen_config",
+    "chosen_devcontainer",
+    "configs",
+    "script_in_repo",
+    "variable_pattern",
+]

@@ -1,0 +1,492 @@
+"""devcontainer: the course's devcontainer.json parses, what it names exists, and this host fits it.
+
+"Reopen in Container" fails late and cryptically when devcontainer.json has a typo, names a
+Dockerfile or script that is not in the clone, asks for hardware this computer lacks, or pins
+an amd64 image on an Apple Silicon Mac. This check says so before the build starts, names the
+configuration it looked at and why that one.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from devdoctor import Check, Finding, Host, Platform, Scope, Status, evidence, format_size
+from devdoctor.checks.gpu import host_has_gpu
+from devdoctor.checks.image import build_args, dockerfile_stages
+from devdoctor.repo import git_ls, on_windows_drive, policy, rel
+from devdoctor.resources import cpu_count, disk_free, docker_data_place, host_ram, vm_memory
+from devdoctor.sizes import live_meets
+
+from .configs import (
+    LIFECYCLE_KEYS,
+    ConfigError,
+    ConfigFile,
+    DevcontainerConfig,
+    load,
+    referenced_paths,
+)
+from .shell import invocations
+from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
+
+AMD64 = frozenset({"linux/amd64", "amd64", "linux/x86_64", "x86_64", "linux/amd64/v2"})
+GPU_DRIVER_ERROR = 'could not select device driver "" with capabilities: [[gpu]]'
+
+
+# ------------------------------------------------------------------------- the check
+
+
+class Devcontainer(Check):
+    """The course's devcontainer.json, read as the devcontainer CLI reads it.
+
+    devdoctor finds .devcontainer/devcontainer.json, .devcontainer.json and
+    .devcontainer/<variant>/devcontainer.json, picks one (`--config`, the policy's
+    default_variant, else the one that fits this computer), and checks that it parses (comments
+    and trailing commas are fine), that the Dockerfile, build context and scripts it names are
+    in the repository, that hostRequirements are written so the CLI understands them and fit
+    this computer, that `--gpus` is only asked for where there is a GPU, and that an
+    amd64-only image is not built on an Apple Silicon Mac.
+
+    By hand: open the file named in the finding at the line and column given; make every path
+    relative to the devcontainer.json's folder; write sizes in lower case ("8gb").
+    """
+
+    id = "devcontainer"
+    title = "devcontainer.json"
+    scope = Scope.COURSE
+
+    def run(self, host: Host) -> Iterator[Finding]:
+        repo = host.repo_root
+        if repo is None:
+            yield self._not_found(host, None)
+            return
+        if on_windows_drive(host, repo):
+            yield self._windows_drive(repo)
+        found = configs(host)
+        if not found:
+            yield self._not_found(host, repo)
+            return
+        chosen, why = chosen_config(host)
+        if chosen is None:
+            yield self.finding(
+                Status.WARN,
+                "no-such-variant",
+                f"{why}: course checks use no configuration",
+                detail="Pick one of the configurations listed with `--config NAME`.",
+                evidence=evidence(configurations=", ".join(c.variant for c in found)),
+            )
+        elif len(found) > 1:
+            others = ", ".join(c.variant for c in found if c != chosen)
+            yield self.finding(
+                Status.INFO,
+                "variant",
+                f"using the {chosen.variant} configuration ({why}); also here: {others}",
+                subject=rel(repo, chosen.path),
+                detail="`devdoctor check --config NAME` checks another one.",
+            )
+        targets = found if host.options.course else [c for c in found if c == chosen]
+        problems = False
+        for file in targets:
+            for finding in self._one(host, repo, file, is_chosen=file == chosen):
+                problems = problems or finding.status in (Status.WARN, Status.FAIL)
+                yield finding
+        if chosen is not None and not problems:
+            yield self.finding(
+                Status.OK,
+                "ok",
+                f"{rel(repo, chosen.path)} parses and names files that exist "
+                f"({chosen.variant}: {why})",
+                subject=rel(repo, chosen.path),
+                evidence=evidence(variant=chosen.variant, chosen_because=why),
+            )
+
+    # -- the repository -----------------------------------------------------------------------
+
+    def _not_found(self, host: Host, repo: Path | None) -> Finding:
+        given = host.options.repo
+        if repo is None:
+            where = f"--repo {given}" if given else f"{os.getcwd()} and its parents"
+            summary = "no course repository found: course checks not run"
+            detail = (
+                f"devdoctor looked for .devcontainer/ or .devcontainer.json in {where}, up to "
+                "the git root. Run devdoctor inside your course repository, or name it with "
+                "`devdoctor check --repo PATH`."
+            )
+        else:
+            summary = "no devcontainer configuration in the repository: course checks not run"
+            detail = (
+                f"{repo} has no .devcontainer/devcontainer.json, .devcontainer.json or "
+                ".devcontainer/<name>/devcontainer.json. Is this the course repository? Name "
+                "the right one with `devdoctor check --repo PATH`."
+            )
+        return self.finding(Status.WARN, "not-found", summary, detail=detail)
+
+    def _windows_drive(self, repo: Path) -> Finding:
+        return self.finding(
+            Status.INFO,
+            "windows-drive",
+            f"the repository is on the Windows drive (/mnt/{repo.parts[2]}): "
+            "file access from WSL and containers is slow",
+            subject=str(repo),
+            detail="Files under /mnt/c go through a network file system between Windows and "
+            "WSL: builds, git and the container's bind mount run many times slower, and "
+            "git.exe's settings (core.autocrlf) apply to the checkout. Cloning the course "
+            "inside WSL (e.g. ~/course) avoids both.",
+        )
+
+    # -- one configuration --------------------------------------------------------------------
+
+    def _one(
+        self, host: Host, repo: Path, file: ConfigFile, *, is_chosen: bool
+    ) -> Iterator[Finding]:
+        loaded = chosen_devcontainer(host) if is_chosen else _load(file, host.env)
+        where = rel(repo, file.path)
+        if loaded is None:
+            return
+        if isinstance(loaded, ConfigError):
+            yield self._broken(where, loaded)
+            return
+        yield from self._missing(host, repo, loaded, where)
+        yield from self._requirement_problems(loaded, where)
+        if is_chosen:
+            yield from self._fits_host(host, loaded, where)
+            yield from self._platform(host, loaded, where)
+            yield from self._initialize_on_windows(host, repo, loaded, where)
+
+    def _broken(self, where: str, error: ConfigError) -> Finding:
+        if error.line is not None:
+            return self.finding(
+                Status.FAIL,
+                "invalid-json",
+                f"{where} line {error.line}, column {error.column}: {error.message}",
+                subject=where,
+                detail="VS Code cannot read the configuration as written: the build fails or "
+                "runs with part of it. Open the file at that line and column; comments and "
+                "trailing commas are allowed, but quotes, commas and brackets must match.",
+                evidence=evidence(line=error.line, column=error.column),
+            )
+        return self.finding(
+            Status.FAIL,
+            "unreadable",
+            f"{where}: {error.message}",
+            subject=where,
+            detail="The devcontainer CLI cannot use this file. Save it as UTF-8 JSON with "
+            "one {...} object.",
+        )
+
+    def _missing(
+        self, host: Host, repo: Path, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
+        named: dict[tuple[str, str], tuple[Path, bool]] = {}  # (label, path): (full, is script)
+        for label, path in referenced_paths(config):
+            named[(label, rel(repo, path))] = (path, False)
+        for key, command in config.lifecycle.items():
+            for inv in invocations(command):
+                path_in_repo = script_in_repo(config, repo, inv.path)
+                if path_in_repo is not None:
+                    named[(key, path_in_repo)] = (repo / path_in_repo, True)
+        present = []
+        for (label, shown), (full, is_script) in named.items():
+            want_dir = label.endswith("context")
+            ok = full.is_dir() if want_dir else full.is_file()
+            if ok:
+                if not want_dir:
+                    present.append((label, shown))
+                continue
+            what = "folder" if want_dir else "script" if is_script else "file"
+            yield self.finding(
+                Status.FAIL,
+                "missing-script" if is_script else "missing-file",
+                f"{where}: {label} names {shown}, a {what} that is not in the repository",
+                subject=shown,
+                detail=(
+                    f"The build needs {shown} and stops when it is missing. Paths in "
+                    "build.dockerfile and build.context are relative to the folder of "
+                    "devcontainer.json; scripts in lifecycle commands are run from the "
+                    "workspace folder (the repository). Check the spelling and its case, "
+                    "and that it was committed."
+                ),
+                evidence=evidence(named_by=label, looked_for=str(full)),
+            )
+        yield from self._untracked(host, repo, config, where, present)
+
+    def _untracked(
+        self,
+        host: Host,
+        repo: Path,
+        config: DevcontainerConfig,
+        where: str,
+        present: list[tuple[str, str]],
+    ) -> Iterator[Finding]:
+        """Files that exist here but that git does not track: a fresh clone lacks them."""
+        paths = sorted({shown for _, shown in present if not shown.startswith("/")})
+        listed = git_ls(host, repo, [], [rel(repo, config.file.path), *paths])
+        if not listed:
+            return  # not a git repository, or the configuration itself is not tracked
+        tracked = [p for p in listed.decode("utf-8", "replace").split("\0") if p]
+        if rel(repo, config.file.path) not in tracked:
+            return
+        for label, shown in present:
+            if shown.startswith("/") or shown in tracked:
+                continue
+            yield self.finding(
+                Status.WARN,
+                "untracked-file",
+                f"{where}: {label} names {shown}, which exists here but git does not track it",
+                subject=shown,
+                detail="A fresh clone of the course repository will not have it, so the "
+                "build works here and fails for everyone else. Commit it (or check .gitignore).",
+            )
+
+    def _requirement_problems(self, config: DevcontainerConfig, where: str) -> Iterator[Finding]:
+        for problem in config.host_requirements.problems:
+            yield self.finding(
+                Status.WARN,
+                "host-requirements",
+                f"{where}: {problem}",
+                subject=where,
+                detail="The devcontainer CLI checks hostRequirements before it builds; one it "
+                "cannot read is silently skipped, so nobody is warned that this computer is "
+                'too small. Sizes are a number with a lower-case unit: "8gb", "512mb".',
+            )
+
+    # -- this host ----------------------------------------------------------------------------
+
+    def _fits_host(self, host: Host, config: DevcontainerConfig, where: str) -> Iterator[Finding]:
+        wanted = config.host_requirements
+        if wanted.cpus is not None:
+            yield from self._cpus(host, wanted.cpus, where)
+        if wanted.memory is not None:
+            yield from self._memory(host, wanted.memory, where)
+            yield from self._policy_conflict(host, wanted.memory, where)
+        if wanted.storage is not None:
+            yield from self._storage(host, wanted.storage, where)
+        yield from self._gpu(host, config, where)
+
+    def _cpus(self, host: Host, needed: int, where: str) -> Iterator[Finding]:
+        cpus = cpu_count(host)
+        if cpus.value is not None and cpus.value < needed:
+            yield self.finding(
+                Status.WARN,
+                "too-few-cpus",
+                f"the course asks for {needed} CPUs; this computer has {cpus.value}",
+                subject=where,
+                detail="The devcontainer CLI warns and builds anyway; the build and the "
+                "course's programs will be slow.",
+                evidence=evidence(needed=needed, found=f"{cpus.value} ({cpus.source})"),
+            )
+
+    def _memory(self, host: Host, needed: int, where: str) -> Iterator[Finding]:
+        """What the engine's Linux system gets: the WSL VM's memory in WSL, else the RAM."""
+        in_wsl = host.platform is Platform.WSL
+        memory = vm_memory(host) if in_wsl else host_ram(host)
+        if memory.value is not None and not live_meets(memory.value, needed):
+            yield self.finding(
+                Status.WARN,
+                "too-little-memory",
+                f"the course asks for {format_size(needed)} of memory; "
+                f"{'WSL' if in_wsl else 'this computer'} has {format_size(memory.value)}",
+                subject=where,
+                detail="The devcontainer CLI at most warns (not at all when it cannot read the "
+                "value) and builds anyway; a build that needs "
+                "more memory than there is gets killed part-way (exit code 137)."
+                + (
+                    " Inside WSL that is the memory WSL gives its VM, which .wslconfig sets: "
+                    "see the wsl-memory check (`devdoctor fix wsl-memory`)."
+                    if in_wsl
+                    else ""
+                ),
+                evidence=evidence(
+                    needed=format_size(needed),
+                    found=f"{format_size(memory.value)} ({memory.source})",
+                ),
+            )
+
+    def _storage(self, host: Host, needed: int, where: str) -> Iterator[Finding]:
+        place, _what = docker_data_place(host)
+        free = disk_free(host, place)
+        if free.value is not None and free.value < needed:
+            yield self.finding(
+                Status.WARN,
+                "too-little-storage",
+                f"the course asks for {format_size(needed)} of storage; "
+                f"{format_size(free.value)} is free",
+                subject=where,
+                detail="Images, layers and volumes fill the disk during the build; when it "
+                "is full the build fails with `no space left on device`.",
+                evidence=evidence(
+                    needed=format_size(needed),
+                    found=f"{format_size(free.value)} ({free.source})",
+                ),
+            )
+
+    def _policy_conflict(self, host: Host, memory: int, where: str) -> Iterator[Finding]:
+        course = policy(host)
+        for key, value in (
+            ("docker.memory", course.docker_memory),
+            ("wsl.memory", course.wsl_memory),
+        ):
+            if key in course.explicit and value < memory:
+                yield self.finding(
+                    Status.INFO,
+                    "policy-conflict",
+                    f"{course.path} asks for {format_size(value)} ({key}) but "
+                    f"hostRequirements.memory asks for {format_size(memory)}",
+                    subject=where,
+                    detail="Course staff: make the two agree, so students are held to one figure.",
+                )
+
+    def _gpu(self, host: Host, config: DevcontainerConfig, where: str) -> Iterator[Finding]:
+        wants = config.wants_gpu
+        flags = gpu_run_args(config.run_args)
+        requirement = config.host_requirements.gpu
+        if not wants and not flags:
+            return
+        has_gpu = host.platform is not Platform.MACOS and host_has_gpu(host)
+        seen = "an NVIDIA GPU answers nvidia-smi" if has_gpu else "no NVIDIA GPU answers nvidia-smi"
+        if host.platform is Platform.MACOS:
+            seen = "Docker Desktop on macOS gives containers no GPU"
+        if has_gpu:
+            yield self.finding(
+                Status.OK, "gpu", f"{where} uses a GPU, and this computer has one", subject=where
+            )
+            return
+        if flags:
+            yield self.finding(
+                Status.FAIL,
+                "gpus-without-gpu",
+                f"{where}: runArgs ask for a GPU ({' '.join(flags)}), and this computer has none",
+                subject=where,
+                detail="docker run fails before the container starts, with "
+                f"`{GPU_DRIVER_ERROR}`. Use the course's CPU configuration "
+                "(`--config cpu` / VS Code's configuration picker) if it has one, or ask the "
+                'course to use hostRequirements.gpu = "optional" instead of --gpus.',
+                evidence=evidence(run_args=" ".join(config.run_args), found=seen),
+            )
+        elif requirement == "optional" or wants == "optional":
+            yield self.finding(
+                Status.INFO,
+                "gpu-optional",
+                f"{where} uses a GPU when there is one; here there is none, so it runs on the CPU",
+                subject=where,
+                evidence=evidence(found=seen),
+            )
+        else:
+            yield self.finding(
+                Status.WARN,
+                "gpu-required",
+                f"{where} requires a GPU (hostRequirements.gpu), and this computer has none",
+                subject=where,
+                detail="The devcontainer CLI prints `No GPU support found yet a GPU was "
+                'required - consider marking it as "optional"` and starts the container '
+                "without a GPU; code that needs CUDA then fails inside it.",
+                evidence=evidence(found=seen),
+            )
+
+    def _platform(self, host: Host, config: DevcontainerConfig, where: str) -> Iterator[Finding]:
+        if not apple_silicon(host):
+            return
+        for source, value in amd64_pins(config):
+            yield self.finding(
+                Status.WARN,
+                "amd64-image",
+                f"{source} pins linux/amd64, and this Mac has an Apple Silicon (arm64) CPU",
+                subject=where,
+                detail="Docker Desktop then runs every program of the image under emulation: "
+                "the build is several times slower and some programs crash (`qemu: uncaught "
+                "target signal`, `exec format error`). Ask the course for an arm64 or "
+                "multi-platform image; meanwhile enable Rosetta in Docker Desktop (Settings, "
+                "General, 'Use Rosetta for x86_64/amd64 emulation on Apple Silicon').",
+                evidence=evidence(platform=value, where=source),
+            )
+
+    def _initialize_on_windows(
+        self, host: Host, repo: Path, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
+        command = config.lifecycle.get("initializeCommand")
+        on_windows = host.platform is Platform.WINDOWS or on_windows_drive(host, repo)
+        if not on_windows or command is None:
+            return
+        strings = [command] if isinstance(command, str) else []
+        if isinstance(command, dict):
+            strings = [v for v in command.values() if isinstance(v, str)]
+        posix = [s for s in strings if invocations(s) or re.search(r"\$\w|\./|'|\bexport\b", s)]
+        if posix:
+            yield self.finding(
+                Status.WARN,
+                "initialize-command-windows",
+                f"{where}: initializeCommand is written for a POSIX shell, but on Windows the "
+                "devcontainer CLI runs it with cmd.exe",
+                subject=where,
+                detail="initializeCommand runs on the computer itself, before the container: "
+                "as a string, with `cmd.exe /c` on Windows. Shell scripts, $VARIABLES and "
+                "'quotes' do not work there. The course can use the array form or a command "
+                "both shells understand.",
+                evidence=evidence(initializeCommand=posix[0]),
+            )
+
+
+def _load(file: ConfigFile, env: Mapping[str, str]) -> DevcontainerConfig | ConfigError:
+    try:
+        return load(file, local_env=env)
+    except ConfigError as exc:
+        return exc
+
+
+def gpu_run_args(args: tuple[str, ...]) -> list[str]:
+    """The runArgs that make docker run need a GPU (`--gpus all`, `--runtime=nvidia`...)."""
+    found: list[str] = []
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if not equals and index + 1 < len(args):
+            value = args[index + 1]
+        if name == "--gpus" or (name == "--runtime" and value == "nvidia"):
+            found.append(f"{name}={value}" if value else name)
+        elif name == "--device" and value.startswith(("nvidia.com/gpu", "/dev/nvidia")):
+            found.append(f"{name}={value}")
+    return found
+
+
+def apple_silicon(host: Host) -> bool:
+    """macOS on an arm64 CPU (also when devdoctor itself runs under Rosetta)."""
+    if host.platform is not Platform.MACOS:
+        return False
+    answer = host.run(["sysctl", "-n", "hw.optional.arm64"], timeout=3)
+    if answer.ok:
+        return answer.out.strip() == "1"
+    answer = host.run(["uname", "-m"], timeout=3)
+    if answer.ok:
+        return answer.out.strip() == "arm64"
+    return host.root is None and platform.machine() == "arm64"
+
+
+def amd64_pins(config: DevcontainerConfig) -> list[tuple[str, str]]:
+    """Where the configuration or its Dockerfile fixes the platform to linux/amd64."""
+    pins: list[tuple[str, str]] = []
+    build = config.data.get("build")
+    options = build.get("options") if isinstance(build, dict) else None
+    for label, args in (
+        ("runArgs", config.run_args),
+        ("build.options", tuple(o for o in options or () if isinstance(o, str))),
+    ):
+        for index, arg in enumerate(args):
+            name, equals, value = arg.partition("=")
+            if name == "--platform" and not equals and index + 1 < len(args):
+                value = args[index + 1]
+            if name == "--platform" and value.lower() in AMD64:
+                pins.append((f"{label} in devcontainer.json", value))
+    if config.dockerfile is not None:
+        for stage in dockerfile_stages(config.dockerfile, build_args(config)):
+            if stage.platform and stage.platform.lower() in AMD64:
+                where = f"FROM on line {stage.line} of {config.dockerfile.name}"
+                pins.append((where, stage.platform))
+    return pins
+
+
+__all__ = [
+    "LIFECYCLE_KEYS",
+    "Devcontainer",
+]

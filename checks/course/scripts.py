@@ -1,0 +1,298 @@
+"""The scripts a course's devcontainer build runs, found once per run and shared by
+script-shebangs and line-endings."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from devdoctor import Host
+from devdoctor.repo import git_ls
+
+from .configs import ConfigError, DevcontainerConfig, load
+from .shell import HEADER_BYTES, RunAs, invocations
+from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
+
+SCRIPT_SUFFIXES = (".sh", ".bash")
+SNIFF_BYTES = 256
+FIX_LIMIT = 4 * 1024 * 1024
+WALK_LIMIT = 5000
+SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"})
+_SHEBANGISH = re.compile(rb"^[ \t]*(?:#!|!#|#[ \t]*!|#(?=/)|!(?=/))[ \t]*(\S+)(?:[ \t]+(\S+))?")
+
+
+@dataclass(frozen=True)
+class Use:
+    """One way a lifecycle command runs a script."""
+
+    key: str
+    variant: str
+    command: str
+    run_as: RunAs
+    made_executable: bool
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script in the course repository: its first bytes, git's mode, and how the build runs it."""
+
+    path: str  # relative to the repository, POSIX
+    full: Path  # the file itself (a symlink resolved), for reading and writing
+    target: str | None  # `path` with links resolved, when inside the repository
+    uses: tuple[Use, ...]
+    git_mode: str | None
+    git_sha: str | None
+    data: bytes
+    truncated: bool
+    eol: str = ""  # `git ls-files --eol`: "i/lf w/crlf attr/..." for scripts with a CR
+
+    @property
+    def run_by_build(self) -> bool:
+        return bool(self.uses)
+
+    @property
+    def checkout_made_crlf(self) -> bool:
+        """git stores LF and wrote CRLF into the working tree (core.autocrlf on a checkout)."""
+        parts = self.eol.split()
+        return "i/lf" in parts and any(p in ("w/crlf", "w/mixed") for p in parts)
+
+
+@dataclass(frozen=True)
+class Scripts:
+    """Every script the course checks look at, gathered once per run."""
+
+    repo: Path
+    scripts: tuple[Script, ...]
+    in_git: bool
+    unreadable: tuple[tuple[str, str], ...] = ()
+    configs: tuple[DevcontainerConfig, ...] = ()
+
+
+def course_scripts(host: Host) -> Scripts | None:
+    """The scripts of the course repository (shared by script-shebangs and line-endings)."""
+    return host.fact("course.scripts", _collect)
+
+
+def _configs(host: Host) -> list[DevcontainerConfig]:
+    """The configurations whose commands count: the chosen one, or all of them for staff."""
+    chosen, _ = chosen_config(host)
+    files = configs(host) if host.options.course else [chosen] if chosen else []
+    found: list[DevcontainerConfig] = []
+    for file in files:
+        if file == chosen:
+            loaded = chosen_devcontainer(host)
+        else:
+            try:
+                loaded = load(file, local_env=host.env)
+            except ConfigError:
+                continue
+        if isinstance(loaded, DevcontainerConfig):
+            found.append(loaded)
+    return found
+
+
+def _uses(repo: Path, configs: list[DevcontainerConfig]) -> dict[str, list[Use]]:
+    uses: dict[str, list[Use]] = defaultdict(list)
+    for config in configs:
+        for key, command in config.lifecycle.items():
+            for inv in invocations(command):
+                path = script_in_repo(config, repo, inv.path)
+                if path is not None:
+                    use = Use(
+                        key, config.file.variant, inv.command, inv.run_as, inv.made_executable
+                    )
+                    if use not in uses[path]:
+                        uses[path].append(use)
+    return uses
+
+
+def _collect(host: Host) -> Scripts | None:
+    repo = host.repo_root
+    if repo is None:
+        return None
+    configs = _configs(host)
+    uses = _uses(repo, configs)
+    modes = _tracked(host, repo, list(uses))
+    in_git = modes is not None
+    if modes is None:
+        modes = dict.fromkeys(_walk(repo), ("", ""))
+    wanted = {p for p, (m, _) in modes.items() if m in ("", "100644", "100755", "120000")}
+    wanted = {p for p in wanted if p in uses or _is_shell_script(repo / p)} | set(uses)
+    targets = _targets(repo, wanted)
+    missing_modes = {t for t in targets.values() if t and t not in modes}
+    if in_git and missing_modes:
+        modes.update(_tracked_exact(host, repo, missing_modes))
+    scripts, unreadable = _read_scripts(repo, wanted, targets, uses, modes)
+    found = _with_eol(host, repo, scripts) if in_git else scripts
+    return Scripts(repo, tuple(found), in_git, tuple(unreadable), tuple(configs))
+
+
+def _read_scripts(
+    repo: Path,
+    wanted: set[str],
+    targets: dict[str, str | None],
+    uses: dict[str, list[Use]],
+    modes: dict[str, tuple[str, str]],
+) -> tuple[list[Script], list[tuple[str, str]]]:
+    """The first bytes of each script, once per file: a link adds its uses to its target."""
+    scripts: dict[str, Script] = {}
+    unreadable: list[tuple[str, str]] = []
+    for path in sorted(wanted, key=lambda p: (targets.get(p) != p, p)):  # real files first
+        target = targets.get(path)
+        key = target or path
+        if key in scripts:
+            old = scripts[key]
+            extra = tuple(u for u in uses.get(path, ()) if u not in old.uses)
+            scripts[key] = replace(old, uses=old.uses + extra)
+            continue
+        read = _read_head(repo / path)
+        if isinstance(read, str):
+            if read:
+                unreadable.append((path, read))
+            continue
+        mode, blob = modes.get(target or "", ("", ""))
+        scripts[key] = Script(
+            path=path,
+            full=(repo / target) if target else (repo / path).resolve(),
+            target=target,
+            uses=tuple(uses.get(path, ())),
+            git_mode=mode or None,
+            git_sha=blob or None,
+            data=read[0],
+            truncated=read[1],
+        )
+    return list(scripts.values()), unreadable
+
+
+def _tracked(host: Host, repo: Path, invoked: list[str]) -> dict[str, tuple[str, str]] | None:
+    """Index modes and blobs under .devcontainer, at the top level, and of `invoked`."""
+    specs = [".devcontainer", ":(glob)*", *(f":(literal){p}" for p in invoked)]
+    done = host.run(["git", "-C", str(repo), "ls-files", "-s", "-z", "--", *specs], timeout=15)
+    if not done.ok:
+        return None
+    return _parse_stage(done.out_bytes)
+
+
+def _tracked_exact(host: Host, repo: Path, paths: set[str]) -> dict[str, tuple[str, str]]:
+    listed = git_ls(host, repo, ["-s"], sorted(paths))
+    return _parse_stage(listed or b"")
+
+
+def _parse_stage(out: bytes) -> dict[str, tuple[str, str]]:
+    """`git ls-files -s -z` as path: (mode, blob); a path in conflict has no single blob."""
+    entries: dict[str, tuple[str, str]] = {}
+    for record in out.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        fields = meta.decode("ascii", "replace").split()
+        if name and len(fields) == 3:
+            path = name.decode("utf-8", "surrogateescape")
+            entries[path] = (fields[0], fields[1] if fields[2] == "0" else "")
+    return entries
+
+
+def _walk(repo: Path) -> list[str]:
+    """Without git: files at the top level and under .devcontainer (bounded)."""
+    found: list[str] = []
+    try:
+        found = [e.name for e in os.scandir(repo) if e.is_file(follow_symlinks=False)]
+    except OSError:
+        return []
+    for folder, dirs, files in os.walk(repo / ".devcontainer"):
+        depth = len(Path(folder).relative_to(repo).parts)
+        if depth > 4:
+            dirs[:] = []
+        found += [Path(folder, f).relative_to(repo).as_posix() for f in files]
+        if len(found) > WALK_LIMIT:
+            break
+    return found
+
+
+def _is_shell_script(path: Path) -> bool:
+    """`*.sh`, `*.bash`, or a file without an extension whose first line names a shell."""
+    name = path.name
+    if name.endswith(SCRIPT_SUFFIXES):
+        return True
+    if "." in name.lstrip("."):
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    program = shebang_program(head)
+    return program is not None and program in SHELLS
+
+
+def shebang_program(data: bytes) -> str | None:
+    """The program a (possibly mistyped or misplaced) #! line names: `bash` for env bash."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    for line in body.split(b"\n", 8)[:8]:
+        line = line.rstrip(b"\r")
+        if not line.strip():
+            continue
+        match = _SHEBANGISH.match(line)
+        if not match:
+            return None
+        word = posixpath.basename(match.group(1).decode("utf-8", "replace"))
+        if word == "env" and match.group(2):
+            nxt = match.group(2).decode("utf-8", "replace")
+            return None if nxt.startswith("-") else posixpath.basename(nxt)
+        return word
+    return None
+
+
+def _targets(repo: Path, paths: set[str]) -> dict[str, str | None]:
+    """Each path with its links resolved, relative to the repository (None when outside it)."""
+    targets: dict[str, str | None] = {}
+    for path in paths:
+        full = repo / path
+        if not full.is_symlink():
+            targets[path] = path
+            continue
+        try:
+            targets[path] = full.resolve().relative_to(repo.resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            targets[path] = None
+    return targets
+
+
+def _read_head(path: Path) -> tuple[bytes, bool] | str:
+    """At most HEADER_BYTES of a file; "" when it is not there, else why it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(HEADER_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return ""
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return data[:HEADER_BYTES], len(data) > HEADER_BYTES
+
+
+def _with_eol(host: Host, repo: Path, scripts: list[Script]) -> list[Script]:
+    """Ask git how it stores the scripts that have a CR (index LF, working tree CRLF...)."""
+    with_cr = [s for s in scripts if b"\r" in s.data and s.git_mode and s.target]
+    if not with_cr:
+        return scripts
+    listed = git_ls(host, repo, ["--eol"], [s.target or s.path for s in with_cr]) or b""
+    eol: dict[str, str] = {}
+    for record in listed.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        if name:
+            eol[name.decode("utf-8", "surrogateescape")] = " ".join(meta.decode().split())
+    return [replace(s, eol=eol[s.target]) if s.target in eol else s for s in scripts]
+
+
+__all__ = [
+    "FIX_LIMIT",
+    "SCRIPT_SUFFIXES",
+    "SHELLS",
+    "Script",
+    "Scripts",
+    "Use",
+    "course_scripts",
+    "shebang_program",
+]

@@ -1,0 +1,367 @@
+"""docker-desktop: Docker Desktop's own settings, read from its file even when its engine is down.
+
+Two settings break WSL users without any error message: the WSL 2 engine switched off, and
+integration with this distro switched off (then `docker` inside the distro finds nothing).
+Docker Desktop keeps them in settings-store.json (settings.json up to 4.34), with PascalCase
+or camelCase keys depending on its version, and leaves out every key still at its default;
+keys are therefore compared without regard to case, and absent ones mean the default.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from devdoctor import Check, Finding, Host, MiB, Platform, Status, format_size
+from devdoctor.checks.wsl import parse_wsl_list, windows_profile
+from devdoctor.repo import policy
+
+from .engine import installed
+
+READ_LIMIT = 1024 * 1024
+NAMES = ("settings-store.json", "settings.json")
+
+
+def settings_folder(host: Host) -> tuple[str | None, str]:
+    """Where Docker Desktop keeps settings-store.json on this platform, and how devdoctor knows."""
+    home = (host.home or "").rstrip("\\/")
+    if host.platform is Platform.WINDOWS:
+        appdata = host.env.get("APPDATA") or (f"{home}\\AppData\\Roaming" if home else "")
+        return (f"{appdata}\\Docker", "%APPDATA%\\Docker") if appdata else (None, "no APPDATA")
+    if host.platform is Platform.WSL:
+        profile = windows_profile(host)
+        if profile.path is None:
+            return None, profile.how
+        return (
+            f"{profile.path.rstrip('/')}/AppData/Roaming/Docker",
+            f"Windows profile: {profile.how}",
+        )
+    if host.platform is Platform.MACOS:
+        return f"{home}/Library/Group Containers/group.com.docker", "Docker Desktop for Mac"
+    return f"{home}/.docker/desktop", "Docker Desktop for Linux"
+
+
+def _sep(host: Host) -> str:
+    return "\\" if host.platform is Platform.WINDOWS else "/"
+
+
+class Settings:
+    """The settings as a case-insensitive mapping (PascalCase and camelCase spellings alike)."""
+
+    def __init__(self, path: str, data: dict[str, Any]) -> None:
+        self.path = path
+        self._values = {str(key).lower(): value for key, value in data.items()}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value, or default when Docker Desktop left it out (it was never changed)."""
+        return self._values.get(key.lower(), default)
+
+    def flag(self, key: str, default: bool) -> bool:
+        """A boolean setting; anything not a boolean counts as the default."""
+        value = self.get(key)
+        return value if isinstance(value, bool) else default
+
+
+def default_distro(host: Host) -> tuple[str | None, str]:
+    """WSL's default distro from `wsl.exe -l -v` (the starred row), and how devdoctor knows."""
+    done = host.run(["wsl.exe", "-l", "-v"], timeout=8, env={"WSL_UTF8": "1"})
+    if not done.ok:
+        return None, f"`wsl.exe -l -v` did not say ({done.describe()})"
+    for row in parse_wsl_list(done.out):
+        if row["default"] == "True":
+            return row["name"], "`wsl.exe -l -v`"
+    return None, "`wsl.exe -l -v` marks no default distro"
+
+
+class DockerDesktop(Check):
+    """Docker Desktop's settings: the WSL 2 engine, integration with this distro, the limits.
+
+    Read from Docker Desktop's settings file (settings-store.json, or settings.json before
+    Docker Desktop 4.35): %APPDATA%\\Docker on Windows (found from WSL through the Windows
+    profile), ~/Library/Group Containers/group.com.docker on a Mac, ~/.docker/desktop on Linux.
+    It is read even when the engine is down, because these settings are often why it is.
+
+    In WSL, `docker` works only when Docker Desktop uses the WSL 2 based engine and integrates
+    with this distro: Docker Desktop > Settings > General > "Use the WSL 2 based engine", and
+    Settings > Resources > WSL integration > turn on your distro, then Apply & restart. With
+    the Hyper-V backend (Windows) or on a Mac, Settings > Resources sets the engine's memory.
+    """
+
+    id = "docker-desktop"
+    title = "Docker Desktop settings"
+
+    def applies_to(self, host: Host) -> str | None:
+        if host.platform is Platform.LINUX:
+            folder, _ = settings_folder(host)
+            if not (folder and host.exists(folder)) and not host.exists("/opt/docker-desktop"):
+                return "Docker Desktop is not installed here (no ~/.docker/desktop)"
+        return None
+
+    def run(self, host: Host) -> Iterator[Finding]:
+        folder, how = settings_folder(host)
+        if folder is None:
+            yield self.finding(
+                Status.WARN,
+                "no-profile",
+                "cannot find your Windows profile folder, so not Docker Desktop's settings",
+                detail=f"devdoctor asked Windows and looked under /mnt/c/Users: {how}.",
+            )
+            return
+        settings, problem = self._read(host, folder)
+        if problem is not None:
+            yield problem
+            return
+        if settings is None:
+            yield self._absent(host, folder)
+            return
+        found = [
+            *self._containers(settings),
+            *self._engine(host, settings),
+            *self._limits(host, settings),
+        ]
+        yield from found
+        if all(f.status in (Status.OK, Status.INFO) for f in found):
+            yield self.finding(
+                Status.OK,
+                "settings",
+                "Docker Desktop's settings suit dev containers",
+                subject=settings.path,
+                evidence=self._summary(settings),
+            )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _read(self, host: Host, folder: str) -> tuple[Settings | None, Finding | None]:
+        for name in NAMES:
+            path = f"{folder}{_sep(host)}{name}"
+            try:
+                data, truncated = host.read_bytes(path, limit=READ_LIMIT)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                return None, self._unreadable(path, f"cannot read it: {exc.strerror or exc}")
+            if truncated:
+                return None, self._unreadable(path, f"larger than {READ_LIMIT // MiB} MiB")
+            try:
+                value = json.loads(data.decode("utf-8-sig"))
+            except UnicodeDecodeError:
+                return None, self._unreadable(path, "not UTF-8 text")
+            except json.JSONDecodeError as exc:
+                return None, self._unreadable(
+                    path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+                )
+            if not isinstance(value, dict):
+                return None, self._unreadable(path, "not a JSON object")
+            return Settings(path, value), None
+        return None, None
+
+    def _unreadable(self, path: str, why: str) -> Finding:
+        return self.finding(
+            Status.WARN,
+            "unreadable",
+            f"Docker Desktop's settings file is unreadable: {why}",
+            subject=path,
+            detail="Docker Desktop cannot read it either and may start with its defaults or not "
+            "at all. Quit Docker Desktop, move the file aside (rename it), and start Docker "
+            "Desktop again: it writes a fresh one. Then set your choices again in its Settings.",
+        )
+
+    def _absent(self, host: Host, folder: str) -> Finding:
+        found = installed(host)
+        places = " or ".join(f"{folder}{_sep(host)}{name}" for name in NAMES)
+        if found.desktop:
+            return self.finding(
+                Status.WARN,
+                "no-settings",
+                "Docker Desktop is installed but has no settings file yet",
+                subject=folder,
+                detail=f"There is no {places}: Docker Desktop writes it the first time it starts. "
+                "Start Docker Desktop once and accept its terms, then run devdoctor again.",
+            )
+        where = (
+            " (fine if you run Docker Engine inside this distro instead)"
+            if host.platform is Platform.WSL
+            else ""
+        )
+        return self.finding(
+            Status.INFO,
+            "not-installed",
+            f"Docker Desktop is not installed{where}",
+            subject=folder,
+            detail=f"There is no {places}.",
+        )
+
+    # -- the settings that matter -------------------------------------------------------------
+
+    def _containers(self, settings: Settings) -> Iterator[Finding]:
+        if settings.flag("useWindowsContainers", False):
+            yield self.finding(
+                Status.FAIL,
+                "windows-containers",
+                "Docker Desktop is switched to Windows containers",
+                subject=settings.path,
+                detail="Dev containers are Linux containers. Right-click the whale icon in the "
+                'taskbar and choose "Switch to Linux containers...".',
+                evidence=(("useWindowsContainers", "true"),),
+            )
+
+    def _engine(self, host: Host, settings: Settings) -> Iterator[Finding]:
+        if host.platform not in (Platform.WSL, Platform.WINDOWS):
+            return
+        wsl_engine = settings.flag("wslEngineEnabled", True)
+        shown = _shown(settings, "wslEngineEnabled", "on by default")
+        if not wsl_engine:
+            if host.platform is Platform.WSL:
+                yield self.finding(
+                    Status.FAIL,
+                    "wsl-engine-off",
+                    "Docker Desktop does not use the WSL 2 engine, so this distro cannot reach it",
+                    subject=settings.path,
+                    detail="Docker Desktop > Settings > General: turn on "
+                    '"Use the WSL 2 based engine", press Apply & restart, then turn on this '
+                    "distro under Settings > Resources > WSL integration.",
+                    evidence=(("wslEngineEnabled", shown),),
+                )
+            else:
+                yield self.finding(
+                    Status.INFO,
+                    "hyper-v",
+                    "Docker Desktop uses the Hyper-V backend, not WSL 2",
+                    subject=settings.path,
+                    detail="That works for a course repository on C:. The engine's memory is "
+                    "then set in Docker Desktop > Settings > Resources.",
+                    evidence=(("wslEngineEnabled", shown),),
+                )
+            return
+        if host.platform is Platform.WSL:
+            yield from self._integration(host, settings)
+
+    def _integration(self, host: Host, settings: Settings) -> Iterator[Finding]:
+        distro = host.env.get("WSL_DISTRO_NAME", "")
+        listed = settings.get("integratedWslDistros")
+        names = [n for n in listed if isinstance(n, str)] if isinstance(listed, list) else []
+        with_default = settings.flag("enableIntegrationWithDefaultWslDistro", True)
+        facts: tuple[tuple[str, str], ...] = (
+            ("this distro", distro or "unknown (WSL_DISTRO_NAME is not set)"),
+            ("integratedWslDistros", ", ".join(names) or "none"),
+            (
+                "enableIntegrationWithDefaultWslDistro",
+                _shown(settings, "enableIntegrationWithDefaultWslDistro", "on by default"),
+            ),
+        )
+        how_to = (
+            "Docker Desktop > Settings > Resources > WSL integration: turn on "
+            f'"{distro or "your distro"}" and press Apply & restart.'
+        )
+        if not distro:
+            yield self.finding(
+                Status.WARN,
+                "integration-unknown",
+                "cannot tell this distro's name, so not whether Docker Desktop integrates with it",
+                detail="WSL_DISTRO_NAME is not set (sudo and some services drop it). " + how_to,
+                evidence=facts,
+            )
+            return
+        if distro.lower() in (n.lower() for n in names):
+            yield self.finding(
+                Status.OK,
+                "integration-on",
+                f"Docker Desktop integrates with {distro}",
+                subject=settings.path,
+                evidence=facts,
+            )
+            return
+        if not with_default:
+            yield self._integration_off(settings, distro, how_to, facts)
+            return
+        default, how = default_distro(host)
+        facts = (*facts, ("default distro", f"{default or 'unknown'} ({how})"))
+        if default is not None and default.lower() == distro.lower():
+            yield self.finding(
+                Status.OK,
+                "integration-on",
+                f"Docker Desktop integrates with {distro}, your default WSL distro",
+                subject=settings.path,
+                evidence=facts,
+            )
+        elif default is not None:
+            yield self._integration_off(settings, distro, how_to, facts)
+        else:
+            yield self.finding(
+                Status.WARN,
+                "integration-unknown",
+                f"Docker Desktop integrates with {distro} only if it is your default WSL distro",
+                subject=settings.path,
+                detail="devdoctor could not ask WSL which distro is the default. " + how_to,
+                evidence=facts,
+            )
+
+    def _integration_off(
+        self, settings: Settings, distro: str, how_to: str, facts: tuple[tuple[str, str], ...]
+    ) -> Finding:
+        return self.finding(
+            Status.FAIL,
+            "integration-off",
+            f"Docker Desktop's WSL integration is off for {distro}",
+            subject=settings.path,
+            detail=f"`docker` in {distro} finds no engine, and VS Code cannot build the "
+            "container from here. " + how_to,
+            evidence=facts,
+        )
+
+    def _limits(self, host: Host, settings: Settings) -> Iterator[Finding]:
+        """Memory and CPUs Docker Desktop gives its own VM (not on the WSL 2 engine)."""
+        if host.platform in (Platform.WSL, Platform.WINDOWS) and settings.flag(
+            "wslEngineEnabled", True
+        ):
+            return
+        if host.platform is Platform.WSL:
+            return
+        course = policy(host)
+        memory = settings.get("memoryMiB")
+        cpus = settings.get("cpus")
+        facts = (
+            ("memoryMiB", _shown(settings, "memoryMiB", "Docker Desktop's default")),
+            ("cpus", _shown(settings, "cpus", "Docker Desktop's default")),
+            ("needed", f"{format_size(course.docker_memory)} ({course.source('docker.memory')})"),
+        )
+        if _number(memory) and int(memory) * MiB < course.docker_memory:
+            yield self.finding(
+                Status.FAIL,
+                "too-little-memory",
+                f"Docker Desktop gives its engine {format_size(int(memory) * MiB)} of memory; "
+                f"this course needs {format_size(course.docker_memory)}",
+                subject=settings.path,
+                detail="Docker Desktop > Settings > Resources: set Memory to at least "
+                f"{format_size(course.docker_memory)}, then Apply & restart.",
+                evidence=facts,
+            )
+        if _number(cpus) and int(cpus) < 2:
+            yield self.finding(
+                Status.WARN,
+                "one-cpu",
+                "Docker Desktop gives its engine one CPU: builds will be very slow",
+                subject=settings.path,
+                detail="Docker Desktop > Settings > Resources: give it more CPUs.",
+                evidence=facts,
+            )
+
+    def _summary(self, settings: Settings) -> tuple[tuple[str, str], ...]:
+        keys = ("wslEngineEnabled", "integratedWslDistros", "memoryMiB", "cpus", "settingsVersion")
+        return tuple((key, _shown(settings, key, "the default")) for key in keys)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _shown(settings: Settings, key: str, default: str) -> str:
+    value = settings.get(key)
+    if value is None:
+        return f"not set ({default})"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)

@@ -1,0 +1,446 @@
+"""home-volume: the Docker volume that keeps the container user's home, and its ~/.local.
+
+Courses keep the home (and the Python packages pip installs into ~/.local) in a named volume,
+so that a rebuild takes seconds instead of reinstalling everything. The same volume then
+outlives its image: an install that was interrupted leaves it half-filled, and an image that
+moved to a newer Python leaves ~/.local/lib/python3.X for the old one. Both break imports in
+ways that look like the course's fault; resetting the volume (saved first) fixes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devdoctor import Check, Finding, Fix, Host, Status
+from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer, variable_pattern
+from devdoctor.checks.image import final_image
+from devdoctor.repo import is_windows_path, policy, windows_to_wsl
+
+from .engine import engine
+from .volumes import (
+    LOCAL_FOLDER_LABEL,
+    Holder,
+    ResetVolume,
+    VolumeLook,
+    engine_error,
+    look,
+    volume_names,
+)
+
+_HOME = re.compile(r"^/(?:root|home/[^/]+)$")
+_PYTHON_TAG = re.compile(r"python:(?:[\w.]*-)?(\d+\.\d+)", re.IGNORECASE)
+FIRST_BUILD = "the first build installs everything again (minutes)"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The volume devdoctor should look at: a name, or a pattern for one with ${...} in it."""
+
+    source: str  # as written, with what is known substituted
+    how: str
+    prefix: str = ""  # where it is mounted, relative to the home ("" or ".local")
+    exact: bool = True
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The volume found for what was wanted, or why none is."""
+
+    wanted: Wanted
+    name: str | None
+    matches: tuple[str, ...] = ()
+
+
+def _home_prefix(target: str) -> str | None:
+    """The mount's place relative to the home: "" (the home), ".local" (~/.local), or None."""
+    target = target.rstrip("/")
+    if _HOME.match(target):
+        return ""
+    if target.endswith("/.local") and _HOME.match(target[: -len("/.local")]):
+        return ".local"
+    return None
+
+
+def wanted_volume(host: Host, containers: list[dict[str, Any]]) -> Wanted | None:
+    """The home volume: the policy's name, else devcontainer.json's mounts, else the containers."""
+    course = policy(host)
+    if course.volume_name:
+        return Wanted(course.volume_name, f"{course.source('volume.name')}")
+    cfg = chosen_devcontainer(host)
+    if isinstance(cfg, DevcontainerConfig):
+        for mount in cfg.mounts:
+            target, _ = cfg.resolve(mount.target)
+            prefix = _home_prefix(target)
+            if mount.type != "volume" or prefix is None or not mount.source:
+                continue
+            source, complete = cfg.resolve(mount.source)
+            return Wanted(source, f"devcontainer.json mounts ({target})", prefix, complete)
+    for container in containers:
+        for mount in container.get("Mounts") or []:
+            prefix = _home_prefix(str(mount.get("Destination", "")))
+            if mount.get("Type") == "volume" and prefix is not None and mount.get("Name"):
+                name = str(mount["Name"])
+                return Wanted(name, "the container VS Code made for this repository", prefix)
+    return None
+
+
+def _same_folder(label: str, folder: Path) -> bool:
+    """Whether a devcontainer.local_folder label names this repository (c:\\x is /mnt/c/x)."""
+
+    def norm(text: str) -> str:
+        if is_windows_path(text):
+            return windows_to_wsl(text).rstrip("/").lower()
+        return text.rstrip("/")
+
+    mine, theirs = norm(str(folder)), norm(label)
+    return theirs == mine or (is_windows_path(label) and theirs == mine.lower())
+
+
+def repo_containers(host: Host, api: Any) -> list[dict[str, Any]]:
+    """The containers the Dev Containers extension made for this course repository."""
+    folder = host.repo_root
+    if folder is None:
+        return []
+    rows = api.containers(all=True, filters={"label": LOCAL_FOLDER_LABEL})
+    return [
+        row
+        for row in rows
+        if _same_folder(str((row.get("Labels") or {}).get(LOCAL_FOLDER_LABEL, "")), folder)
+    ]
+
+
+def choose(wanted: Wanted, names: list[str], containers: list[dict[str, Any]]) -> Chosen:
+    """Match what was wanted against the engine's volumes (patterns for ${devcontainerId})."""
+    if wanted.exact:
+        return Chosen(wanted, wanted.source if wanted.source in names else None)
+    pattern = variable_pattern(wanted.source)
+    matches = tuple(n for n in names if pattern.match(n))
+    mounted = {
+        str(m.get("Name")) for row in containers for m in row.get("Mounts") or [] if m.get("Name")
+    }
+    ours = tuple(n for n in matches if n in mounted)
+    if len(ours) == 1:
+        return Chosen(wanted, ours[0], matches)
+    if len(matches) == 1:
+        return Chosen(wanted, matches[0], matches)
+    return Chosen(wanted, None, matches)
+
+
+def python_of(text: str) -> str | None:
+    """X.Y from a version like 3.11.9 (PYTHON_VERSION), or None."""
+    match = re.match(r"^(\d+)\.(\d+)", text.strip())
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def image_python(host: Host, api: Any, containers: list[dict[str, Any]]) -> tuple[str | None, str]:
+    """The image's Python (X.Y) when known without pulling, and how devdoctor knows."""
+    from docker.errors import NotFound
+
+    for row in containers:
+        try:
+            env = api.inspect_container(row["Id"]).get("Config", {}).get("Env") or []
+        except NotFound:
+            continue
+        for item in env:
+            if str(item).startswith("PYTHON_VERSION="):
+                found = python_of(str(item).partition("=")[2])
+                if found:
+                    return found, f"PYTHON_VERSION in container {_name(row)}"
+    cfg = chosen_devcontainer(host)
+    if not isinstance(cfg, DevcontainerConfig):
+        return None, "unknown: no devcontainer.json to read the image from"
+    if cfg.image:
+        try:
+            env = api.inspect_image(cfg.image).get("Config", {}).get("Env") or []
+        except NotFound:
+            env = None
+        for item in env or []:
+            if str(item).startswith("PYTHON_VERSION="):
+                found = python_of(str(item).partition("=")[2])
+                if found:
+                    return found, f"PYTHON_VERSION in the local image {cfg.image}"
+        tag = _PYTHON_TAG.search(cfg.image)
+        if tag:
+            return tag.group(1), f"the image's tag ({cfg.image})"
+        if env is None:
+            return None, f"unknown: {cfg.image} is not on this computer (devdoctor never pulls)"
+        return None, f"unknown: {cfg.image} does not say (no PYTHON_VERSION)"
+    return _dockerfile_python(cfg)
+
+
+def _dockerfile_python(cfg: DevcontainerConfig) -> tuple[str | None, str]:
+    """The Python of the image the Dockerfile's final stage builds FROM, when its tag says."""
+    image, where = final_image(cfg)
+    if image is None:
+        return None, "unknown: the configuration names no image and no readable Dockerfile"
+    tag = _PYTHON_TAG.search(image)
+    if tag:
+        return tag.group(1), f"FROM {image} ({where})"
+    return None, f"unknown: the final stage builds FROM {image}, not a python:X.Y image"
+
+
+def _name(row: dict[str, Any]) -> str:
+    names = row.get("Names") or [str(row.get("Id", ""))[:12]]
+    return str(names[0]).lstrip("/")
+
+
+class HomeVolume(Check):
+    """The volume that keeps the container user's home, and the Python packages in ~/.local.
+
+    Found from the course's policy ([volume] name), else devcontainer.json's "mounts" (a
+    volume mounted at /home/USER or /root; names with ${devcontainerId} are matched against
+    the engine's volumes), else the containers VS Code made for this repository. devdoctor
+    reads it without running anything: from a container that is created and never started.
+
+    Absent: the first build installs everything (minutes). Half-installed: the policy's stamp
+    file, which the install script writes last, is missing while ~/.local exists: the install
+    was interrupted. Stale: ~/.local/lib/python3.X does not match the image's Python, so pip's
+    packages are invisible to it. Both are fixed by resetting the volume: by hand, close VS
+    Code's window for the container, then `docker rm` the stopped container and
+    `docker volume rm NAME`; `devdoctor fix home-volume` saves the volume first.
+    """
+
+    id = "home-volume"
+    title = "Home volume (~/.local)"
+    needs = ("docker-daemon",)
+    fix_description = (
+        "save the volume's contents in devdoctor's state folder, then remove it and the stopped "
+        "devcontainer containers that hold it (destructive; `devdoctor undo` restores it)"
+    )
+    timeout = 30.0
+
+    def applies_to(self, host: Host) -> str | None:
+        if not engine(host).answers:  # docker-daemon already says why: count it once
+            return "the Docker engine does not answer (see docker-daemon)"
+        return None
+
+    def run(self, host: Host) -> Iterator[Finding]:
+        from docker.errors import DockerException
+        from requests.exceptions import RequestException
+
+        try:
+            yield from self._look(host)
+        except (DockerException, RequestException, OSError) as exc:
+            # The engine stopped answering part-way: a finding, not "devdoctor broke".
+            yield self.finding(
+                Status.WARN,
+                "unreadable",
+                f"the Docker engine stopped answering devdoctor's questions: {engine_error(exc)}",
+                detail="Run devdoctor again; if it repeats, restart Docker.",
+            )
+
+    def _look(self, host: Host) -> Iterator[Finding]:
+        api = engine(host).client.api
+        containers = repo_containers(host, api)
+        wanted = wanted_volume(host, containers)
+        if wanted is None:
+            yield self.finding(
+                Status.INFO,
+                "none",
+                "this course keeps no home volume",
+                detail="Neither the policy file ([volume] name) nor devcontainer.json's mounts "
+                "name a volume mounted at the container user's home, and VS Code has made no "
+                "container for this repository yet.",
+            )
+            return
+        chosen = choose(wanted, volume_names(api), containers)
+        if chosen.name is None:
+            yield self._not_found(chosen)
+            return
+        try:
+            seen = look(api, chosen.name, prefix=wanted.prefix, stamp=policy(host).volume_stamp)
+        except Exception as exc:  # the engine's errors, in plain words
+            yield self.finding(
+                Status.WARN,
+                "unreadable",
+                f"cannot read volume {chosen.name}: {engine_error(exc)}",
+                subject=chosen.name,
+                detail="devdoctor reads volumes through a container that is never started, from "
+                "an empty image it imports itself. Run `docker volume inspect "
+                f"{chosen.name}` to see whether the engine can.",
+            )
+            return
+        yield from self._state(host, api, chosen, seen, containers)
+
+    def _not_found(self, chosen: Chosen) -> Finding:
+        wanted = chosen.wanted
+        if len(chosen.matches) > 1:
+            return self.finding(
+                Status.WARN,
+                "ambiguous",
+                f"{len(chosen.matches)} volumes could be the home volume ({wanted.source})",
+                detail="devcontainer.json names the volume with a variable, and several volumes "
+                "match while no container of this repository says which: "
+                + ", ".join(chosen.matches)
+                + ". Old ones can be removed with `docker volume rm NAME`.",
+                evidence=(("named by", wanted.how), ("name", wanted.source)),
+            )
+        return self.finding(
+            Status.INFO,
+            "absent",
+            f"the home volume {wanted.source} does not exist yet: {FIRST_BUILD}",
+            subject=wanted.source,
+            detail="That is expected before the first Reopen in Container, or after a reset.",
+            evidence=(("named by", wanted.how),),
+        )
+
+    def _state(
+        self,
+        host: Host,
+        api: Any,
+        chosen: Chosen,
+        seen: VolumeLook,
+        containers: list[dict[str, Any]],
+    ) -> Iterator[Finding]:
+        name = seen.name
+        if not seen.exists:  # removed since the engine listed it
+            yield self._not_found(Chosen(chosen.wanted, None))
+            return
+        python, python_how = image_python(host, api, containers)
+        stamp = policy(host).volume_stamp
+        facts = (
+            ("named by", chosen.wanted.how),
+            ("~/.local", "present" if seen.local else "absent"),
+            ("stamp", _stamp_text(stamp, seen.stamp)),
+            ("~/.local/lib", ", ".join(f"python{v}" for v in seen.pythons) or "no pythonX.Y"),
+            ("image's Python", f"{python} ({python_how})" if python else python_how),
+            ("used by", ", ".join(_holder_text(h) for h in seen.holders) or "no container"),
+        )
+        fix = self._fix(seen)
+        blocked = _blocked(seen)
+        yield from self._holders(seen)
+        if not seen.local:
+            yield self.finding(
+                Status.INFO,
+                "empty",
+                f"volume {name} has no ~/.local yet: {FIRST_BUILD}",
+                subject=name,
+                detail="The volume exists but nothing was installed into it: the course's "
+                "install runs on the next Reopen in Container.",
+                evidence=facts,
+            )
+            return
+        if stamp and seen.stamp is False:
+            yield self.finding(
+                Status.WARN,
+                "half-installed",
+                f"volume {name} is half-installed: ~/.local exists but {stamp} does not",
+                subject=name,
+                detail="The course's install script writes that file last, so an install was "
+                "interrupted (a closed window, a lost network, too little memory). Packages may "
+                "be missing or broken. Reset the volume; " + FIRST_BUILD + ". " + blocked,
+                evidence=facts,
+                fix=fix,
+            )
+            return
+        if python and seen.pythons and python not in seen.pythons:
+            yield self.finding(
+                Status.WARN,
+                "stale",
+                f"volume {name} holds packages for Python "
+                f"{', '.join(seen.pythons)}; the image has Python {python}",
+                subject=name,
+                detail=f"The image moved to Python {python}, so it does not see the packages in "
+                f"~/.local/lib/python{seen.pythons[-1]}: imports fail or pip reinstalls over "
+                "them. Reset the volume; " + FIRST_BUILD + ". " + blocked,
+                evidence=facts,
+                fix=fix,
+            )
+            return
+        yield self.finding(
+            Status.OK,
+            "populated",
+            f"volume {name} holds ~/.local"
+            + (f" for Python {', '.join(seen.pythons)}" if seen.pythons else "")
+            + ": rebuilds are fast",
+            subject=name,
+            evidence=facts,
+        )
+
+    def _holders(self, seen: VolumeLook) -> Iterator[Finding]:
+        stopped = [h for h in seen.holders if h.devcontainer and not h.running]
+        running = [h for h in seen.holders if h.running]
+        other = [h for h in seen.holders if not h.devcontainer and not h.running]
+        if stopped:
+            yield self.finding(
+                Status.INFO,
+                "in-use-stopped",
+                f"volume {seen.name} is held by {len(stopped)} stopped devcontainer "
+                f"container(s): {', '.join(h.name for h in stopped)}",
+                subject=seen.name,
+                detail="VS Code starts them again on Reopen in Container. A reset removes them "
+                "first (VS Code makes new ones).",
+            )
+        if running:
+            yield self.finding(
+                Status.INFO,
+                "in-use-running",
+                f"volume {seen.name} is in use by running container(s): "
+                f"{', '.join(h.name for h in running)}",
+                subject=seen.name,
+                detail="That is VS Code's container for it, open now. devdoctor never removes a "
+                "volume while a container runs with it.",
+            )
+        if other:
+            yield self.finding(
+                Status.INFO,
+                "in-use-other",
+                f"volume {seen.name} is also mounted by container(s) VS Code did not make: "
+                f"{', '.join(h.name for h in other)}",
+                subject=seen.name,
+                detail="devdoctor resets a volume only when just devcontainer containers hold it.",
+            )
+
+    def _fix(self, seen: VolumeLook) -> Fix | None:
+        if _blocked(seen):
+            return None
+        stopped = [h for h in seen.holders if h.devcontainer and not h.running]
+        also = f" and {len(stopped)} stopped container(s)" if stopped else ""
+        return Fix(
+            id=self.id,
+            title=f"save volume {seen.name}, then remove it{also}",
+            changes=(
+                ResetVolume(
+                    volume=seen.name,
+                    containers=tuple(h.id for h in stopped),
+                    names=tuple(h.name for h in stopped),
+                ),
+            ),
+            destructive=True,
+            manual_steps=(f"Reopen in Container in VS Code: {FIRST_BUILD}.",),
+        )
+
+
+def _blocked(seen: VolumeLook) -> str:
+    """Why devdoctor will not reset the volume now ("" when it may)."""
+    running = [h.name for h in seen.holders if h.running]
+    if running:
+        return (
+            f"First close the VS Code window attached to {', '.join(running)} (or `docker stop` "
+            "it): devdoctor does not remove a volume in use."
+        )
+    other = [h.name for h in seen.holders if not h.devcontainer]
+    if other:
+        return (
+            f"Container(s) {', '.join(other)} also use it and VS Code did not make them: remove "
+            "them yourself (`docker rm NAME`) if you no longer need them."
+        )
+    return ""
+
+
+def _stamp_text(stamp: str | None, found: bool | None) -> str:
+    if not stamp:
+        return "none set in the policy ([volume] stamp)"
+    if found is None:
+        return f"{stamp}: not in this volume"
+    return f"{stamp}: {'present' if found else 'missing'}"
+
+
+def _holder_text(holder: Holder) -> str:
+    what = "running" if holder.running else "stopped"
+    kind = "devcontainer" if holder.devcontainer else "other"
+    return f"{holder.name} ({what}, {kind})"

@@ -1,0 +1,378 @@
+"""Reading, archiving and resetting a Docker volume without running anything in it.
+
+A volume is read through the engine's archive API from a container that is created and never
+started, made from an empty image that devdoctor imports locally (an empty tar through the
+API: no registry, nothing pulled, nothing executed). Single paths are looked at with HEAD
+requests, so a home volume with gigabytes of packages is never downloaded just to be checked.
+
+`ResetVolume` is the destructive half: it saves the volume's contents as a tar archive in the
+undo journal, removes the stopped devcontainer containers the plan named and then the volume,
+and `devdoctor undo` recreates the volume and puts the archive back into it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from devdoctor import Change, ChangeError, Host
+
+from .engine import CLIENT_TIMEOUT, client
+
+EMPTY_REPOSITORY = "devdoctor/empty"
+EMPTY_TAG = "1"
+EMPTY_IMAGE = f"{EMPTY_REPOSITORY}:{EMPTY_TAG}"
+READER_LABEL = "devdoctor.volume-reader"
+MOUNT = "/devdoctor-volume"
+ARCHIVE = "volume.tar"
+LOCAL_FOLDER_LABEL = "devcontainer.local_folder"
+PYTHONS = ("2.7", *(f"3.{minor}" for minor in range(6, 16)))
+"""The ~/.local/lib/pythonX.Y folders looked for (one HEAD request each)."""
+
+
+class VolumeError(Exception):
+    """The engine would not let devdoctor read or change a volume, in plain words."""
+
+
+# -- the never-started reader --------------------------------------------------------------------
+
+
+def _empty_tar() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info = tarfile.TarInfo(".")
+        info.type = tarfile.DIRTYPE
+        info.mode = 0o755
+        tar.addfile(info)
+    return buffer.getvalue()
+
+
+def ensure_empty_image(api: Any) -> str:
+    """devdoctor's empty image, imported from an empty tar when this engine lacks it."""
+    from docker.errors import ImageNotFound, NotFound
+
+    try:
+        api.inspect_image(EMPTY_IMAGE)
+        return EMPTY_IMAGE
+    except (ImageNotFound, NotFound):
+        pass
+    api.import_image_from_data(
+        _empty_tar(),
+        repository=EMPTY_REPOSITORY,
+        tag=EMPTY_TAG,
+        changes=[f"LABEL {READER_LABEL}=1"],
+    )
+    return EMPTY_IMAGE
+
+
+@contextlib.contextmanager
+def reader(api: Any, volume: str, *, writable: bool = False) -> Iterator[str]:
+    """A created, never-started container with the volume at MOUNT; removed afterwards.
+
+    The volume must exist: naming a missing one would make the engine create it.
+    """
+    image = ensure_empty_image(api)
+    host_config = api.create_host_config(
+        binds={volume: {"bind": MOUNT, "mode": "rw" if writable else "ro"}},
+        network_mode="none",
+    )
+    created = api.create_container(
+        image,
+        command=["/devdoctor-never-started"],
+        host_config=host_config,
+        labels={READER_LABEL: "1"},
+        network_disabled=True,
+    )
+    container = str(created["Id"])
+    try:
+        yield container
+    finally:
+        with contextlib.suppress(Exception):  # cleanup must not hide what happened inside
+            api.remove_container(container, force=True)
+
+
+def stat_path(api: Any, container: str, path: str) -> dict[str, Any] | None:
+    """The engine's stat of a path in the container (HEAD, no contents), or None if absent."""
+    from docker.utils import decode_json_header
+
+    url = api._url("/containers/{0}/archive", container)
+    response = api.head(url, params={"path": path}, timeout=CLIENT_TIMEOUT)
+    if response.status_code == 404:
+        return None
+    api._raise_for_status(response)
+    header = response.headers.get("X-Docker-Container-Path-Stat")
+    found = decode_json_header(header) if header else {}
+    return found if isinstance(found, dict) else {}
+
+
+# -- what a home volume holds --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A container that has the volume mounted."""
+
+    id: str
+    name: str
+    running: bool
+    devcontainer: bool
+    local_folder: str | None
+
+
+@dataclass(frozen=True)
+class VolumeLook:
+    """What matters in a home volume, seen without reading its files."""
+
+    name: str
+    exists: bool
+    local: bool = False
+    stamp: bool | None = None  # None: no stamp to look for
+    pythons: tuple[str, ...] = ()
+    holders: tuple[Holder, ...] = ()
+    created: str | None = None
+
+
+def holders(api: Any, volume: str) -> tuple[Holder, ...]:
+    """Containers (running or not) that mount the volume, devdoctor's readers left out."""
+    found = []
+    for row in api.containers(all=True, filters={"volume": volume}):
+        labels = row.get("Labels") or {}
+        if READER_LABEL in labels:
+            continue
+        names = row.get("Names") or [row.get("Id", "")[:12]]
+        found.append(
+            Holder(
+                id=str(row.get("Id")),
+                name=str(names[0]).lstrip("/"),
+                running=row.get("State") in ("running", "paused", "restarting"),
+                devcontainer=LOCAL_FOLDER_LABEL in labels,
+                local_folder=labels.get(LOCAL_FOLDER_LABEL),
+            )
+        )
+    return tuple(found)
+
+
+def volume_names(api: Any) -> list[str]:
+    """Every volume the engine has."""
+    answer = api.volumes()
+    return sorted(str(v.get("Name")) for v in (answer.get("Volumes") or []))
+
+
+def look(api: Any, volume: str, *, prefix: str = "", stamp: str | None = None) -> VolumeLook:
+    """Look into a volume: ~/.local, the stamp file, ~/.local/lib/pythonX.Y.
+
+    `prefix` is where the volume is mounted, relative to the home: "" for the home itself,
+    ".local" for a volume mounted at ~/.local. Paths are given relative to the home.
+    """
+    from docker.errors import NotFound
+
+    try:
+        inspected = api.inspect_volume(volume)
+    except NotFound:
+        return VolumeLook(volume, exists=False)
+    users = holders(api, volume)
+    with reader(api, volume) as container:
+
+        def there(relative: str) -> bool:
+            path = inside(prefix, relative)
+            return path is not None and stat_path(api, container, path) is not None
+
+        local = there(".local")
+        found_stamp = there(stamp) if stamp and inside(prefix, stamp) else None
+        pythons = tuple(v for v in PYTHONS if there(f".local/lib/python{v}")) if local else ()
+    return VolumeLook(
+        volume,
+        exists=True,
+        local=local,
+        stamp=found_stamp,
+        pythons=pythons,
+        holders=users,
+        created=inspected.get("CreatedAt"),
+    )
+
+
+def inside(prefix: str, relative: str) -> str | None:
+    """The reader's path for a path relative to the home, or None when it is not in the volume."""
+    relative = relative.strip("/")
+    prefix = prefix.strip("/")
+    if prefix:
+        if relative != prefix and not relative.startswith(prefix + "/"):
+            return None
+        relative = relative[len(prefix) :].strip("/")
+    return f"{MOUNT}/{relative}" if relative else MOUNT
+
+
+# -- the destructive change ----------------------------------------------------------------------
+
+
+def _api(host: Host) -> Any:
+    found = client(host)
+    if found is None:
+        raise VolumeError("the Docker engine does not answer; start it and try again")
+    return found.api
+
+
+@dataclass(frozen=True)
+class ResetVolume(Change):
+    """Archive a volume into the journal, remove the named stopped containers, then the volume."""
+
+    kind: ClassVar[str] = "reset-volume"
+    volume: str
+    containers: tuple[str, ...] = ()  # ids of stopped devcontainer containers to remove
+    names: tuple[str, ...] = ()  # their names, for people
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": self.kind, "volume": self.volume, "containers": list(self.names)}
+
+    def preview(self, host: Host) -> str:
+        lines = [f"# save the contents of volume {self.volume} as {ARCHIVE} in the undo journal"]
+        lines += [f"$ docker rm {name}   # a stopped devcontainer container" for name in self.names]
+        lines.append(f"$ docker volume rm {self.volume}")
+        lines.append(
+            "  # the next Reopen in Container makes a fresh volume and installs everything again"
+        )
+        return "\n".join(lines)
+
+    def changed_since(self, host: Host) -> str | None:
+        try:
+            api = _api(host)
+            if self.volume not in volume_names(api):
+                return f"volume {self.volume} no longer exists"
+            return _blockers(holders(api, self.volume), set(self.containers), self.volume)
+        except VolumeError as exc:
+            return str(exc)
+        except Exception as exc:  # the engine's errors (requests, docker) in plain words
+            return f"cannot ask the Docker engine about {self.volume}: {engine_error(exc)}"
+
+    def backup(self, host: Host, folder: Path) -> dict[str, Any]:
+        # The fix engine treats OSError as "the backup could not be saved": nothing changes.
+        try:
+            api = _api(host)
+            inspected = api.inspect_volume(self.volume)
+            digest, size = _save_archive(api, self.volume, folder / ARCHIVE)
+        except OSError:
+            raise
+        except Exception as exc:
+            raise OSError(f"cannot archive volume {self.volume}: {engine_error(exc)}") from None
+        return {
+            "kind": self.kind,
+            "volume": self.volume,
+            "driver": inspected.get("Driver") or "local",
+            "driver_opts": inspected.get("Options") or {},
+            "labels": inspected.get("Labels") or {},
+            "archive": ARCHIVE,
+            "sha256": digest,
+            "bytes": size,
+            "containers": list(self.names),
+        }
+
+    def apply(self, host: Host) -> None:
+        from docker.errors import NotFound
+
+        try:
+            api = _api(host)
+            blocker = _blockers(holders(api, self.volume), set(self.containers), self.volume)
+            if blocker:
+                raise ChangeError(blocker)
+            for container in self.containers:
+                with contextlib.suppress(NotFound):
+                    api.remove_container(container, v=False)
+            api.remove_volume(self.volume)
+        except (ChangeError, VolumeError):
+            raise
+        except Exception as exc:
+            raise ChangeError(f"cannot remove volume {self.volume}: {engine_error(exc)}") from None
+
+    @classmethod
+    def undo(cls, host: Host, record: dict[str, Any], folder: Path) -> None:
+        name = str(record["volume"])
+        archive = folder / str(record["archive"])
+        try:
+            api = _api(host)
+            if name in volume_names(api):
+                raise ChangeError(
+                    f"volume {name} exists again (a rebuild made a new one); not touching it. "
+                    f"Remove it with `docker volume rm {name}` to get the saved one back."
+                )
+            if _sha256(archive) != record["sha256"]:
+                raise ChangeError(f"{archive} changed since devdoctor saved it; not restoring it")
+            api.create_volume(
+                name,
+                driver=record.get("driver") or "local",
+                driver_opts=record.get("driver_opts") or None,
+                labels=record.get("labels") or None,
+            )
+            with reader(api, name, writable=True) as container, archive.open("rb") as data:
+                if not api.put_archive(container, "/", data):
+                    raise ChangeError(f"the engine did not take the archive back into {name}")
+        except (ChangeError, VolumeError):
+            raise
+        except OSError:
+            raise
+        except Exception as exc:
+            raise ChangeError(f"cannot restore volume {name}: {engine_error(exc)}") from None
+
+    @classmethod
+    def undo_preview(cls, host: Host, record: dict[str, Any], folder: Path) -> str:
+        size = int(record.get("bytes", 0))
+        lines = [
+            f"$ docker volume create {record['volume']}",
+            f"# put back {size} bytes from {folder / str(record['archive'])} into it",
+        ]
+        if record.get("containers"):
+            lines.append(
+                "# the removed containers are not recreated: Reopen in Container makes new ones"
+            )
+        return "\n".join(lines)
+
+
+def _blockers(found: tuple[Holder, ...], planned: set[str], volume: str) -> str | None:
+    """Why the volume must not be removed now, or None."""
+    for holder in found:
+        if holder.running:
+            return (
+                f"container {holder.name} is running and uses volume {volume}: close the VS Code "
+                "window attached to it (or `docker stop` it) first"
+            )
+    for holder in found:
+        if holder.id not in planned:
+            return f"container {holder.name} uses volume {volume} and was not in the plan"
+    return None
+
+
+def _save_archive(api: Any, volume: str, target: Path) -> tuple[str, int]:
+    """Stream the volume's contents into a tar file, fsynced; its sha256 and size."""
+    digest = hashlib.sha256()
+    size = 0
+    with reader(api, volume) as container:
+        stream, _stat = api.get_archive(container, MOUNT)
+        with target.open("wb") as out:
+            for chunk in stream:
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    return digest.hexdigest(), size
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def engine_error(exc: BaseException) -> str:
+    """An error from the engine (docker, requests) in one line: its explanation when it has one."""
+    explanation = getattr(exc, "explanation", None)
+    text = str(explanation or exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]

@@ -1,0 +1,1 @@
+"""The computer itself: RAM, CPUs, disk (and, to come, VS Code)."""

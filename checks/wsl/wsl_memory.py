@@ -1,0 +1,319 @@
+"""wsl-memory: how much memory and swap WSL2 gives the VM that runs the containers.
+
+Docker Desktop's engine runs inside WSL2's VM, so a course build that needs 8 GiB fails with
+an out-of-memory crash when WSL gives the VM less. The figures come from %UserProfile%\\.wslconfig
+read exactly as WSL reads it, or from WSL's defaults where a key is absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devdoctor import (
+    Check,
+    Finding,
+    Fix,
+    GiB,
+    Host,
+    Platform,
+    Status,
+    WriteFile,
+    evidence,
+    format_size,
+    live_meets,
+)
+from devdoctor.repo import policy
+from devdoctor.resources import host_ram, vm_memory
+from devdoctor.sizes import wsl_size
+
+from .windows import wslconfig_path
+from .wslconfig import (
+    Decoded,
+    UnreadableConfig,
+    WslConfig,
+    decode,
+    effective_memory,
+    effective_swap,
+    encode,
+    parse,
+    set_values,
+)
+
+READ_LIMIT = 256 * 1024
+SHUTDOWN_STEPS = (
+    "Close VS Code and every WSL terminal, then in PowerShell run: wsl --shutdown",
+    "Wait about 8 seconds, open your WSL terminal again, and run `devdoctor check`.",
+)
+AFTER_SHUTDOWN_ON_WINDOWS = (
+    "Wait about 8 seconds after `wsl --shutdown`, then run `devdoctor check` again."
+)
+SHUTDOWN_INSIDE_WSL = (
+    "Close VS Code and every WSL terminal, then in PowerShell (not here: from inside WSL, "
+    "`wsl --shutdown` would end this very session, VS Code's server and Docker Desktop's "
+    "engine mid-way) run: wsl --shutdown"
+)
+
+
+def spare_for_windows(ram: int) -> int:
+    """What Windows keeps for itself: max(2 GiB, 25 % of the RAM)."""
+    return max(2 * GiB, ram // 4)
+
+
+def memory_cap(ram: int) -> int:
+    """The most memory devdoctor will give WSL on this machine, in whole GiB."""
+    return max((ram - spare_for_windows(ram)) // GiB * GiB, GiB)
+
+
+class WslMemory(Check):
+    """Memory and swap WSL2 gives the VM, against what the course needs.
+
+    WSL2 gives its VM half of the computer's RAM unless %UserProfile%\\.wslconfig says
+    otherwise (`memory=` and `swap=` under `[wsl2]`), and swap of a quarter of that. Docker
+    Desktop's engine lives in that VM, so a course image that needs 8 GB to build crashes when
+    WSL gives less.
+
+    By hand: open %UserProfile%\\.wslconfig in Notepad (create it if needed), put `memory=8GB`
+    and `swap=8GB` under a `[wsl2]` line (units in capitals: 8GB, not 8gb; comments start with
+    `#`, not `;`), save, run `wsl --shutdown` in PowerShell and wait 8 seconds.
+    """
+
+    id = "wsl-memory"
+    title = "WSL memory and swap"
+    fix_description = "set memory= and swap= under [wsl2] in .wslconfig, then `wsl --shutdown`"
+
+    def applies_to(self, host: Host) -> str | None:
+        if host.platform not in (Platform.WSL, Platform.WINDOWS):
+            return "WSL settings apply only on Windows and inside WSL"
+        return None
+
+    def run(self, host: Host) -> Iterator[Finding]:
+        path, how = wslconfig_path(host)
+        if path is None:
+            yield self.finding(
+                Status.WARN,
+                "no-profile",
+                "cannot find your Windows profile folder, so not .wslconfig either",
+                detail=f"devdoctor asked Windows and looked under /mnt/c/Users: {how}. Run "
+                "`devdoctor check --wslconfig C:\\Users\\YOU\\.wslconfig` to name the file.",
+            )
+            return
+        read = self._read(host, path)
+        if isinstance(read, Finding):
+            yield read
+            return
+        data, decoded = read
+        text = decoded.text
+        config = parse(text)
+        yield from self._ignored(config, path)
+
+        course = policy(host)
+        ram = host_ram(host)
+        if ram.value is None:
+            yield self.finding(
+                Status.WARN,
+                "unknown-ram",
+                "cannot tell how much RAM this computer has, so not WSL's defaults either",
+                detail=f"Windows did not answer ({ram.source}). Set memory= and swap= explicitly "
+                "in .wslconfig so they do not depend on it.",
+                subject=path,
+            )
+            return
+        memory, memory_from = effective_memory(config, ram.value)
+        swap, swap_from = effective_swap(config, memory)
+        need_memory, need_swap = course.wsl_memory, course.wsl_swap
+        cap = memory_cap(ram.value)
+        facts = evidence(
+            configured_memory=f"{format_size(memory)} ({memory_from})",
+            configured_swap=f"{format_size(swap)} ({swap_from})",
+            needed_memory=f"{format_size(need_memory)} ({course.source('wsl.memory')})",
+            needed_swap=f"{format_size(need_swap)} ({course.source('wsl.swap')})",
+            computer_RAM=f"{format_size(ram.value)} ({ram.source})",
+        )
+        fix = self._fix(host, path, data, decoded, ram.value, memory, swap)
+        short_memory = memory < need_memory
+        capped = (
+            short_memory
+            and memory >= min(cap, need_memory)
+            and swap >= need_swap + (need_memory - memory)
+        )
+        if short_memory and not capped:
+            yield self.finding(
+                Status.FAIL,
+                "too-little-memory",
+                f"WSL gives the VM {format_size(memory)} of memory; "
+                f"this course needs {format_size(need_memory)}",
+                subject=path,
+                evidence=facts,
+                fix=fix,
+                detail="Docker Desktop's engine runs inside WSL's VM: with less memory the "
+                "container build runs out of memory and WSL crashes or the build is killed. "
+                + _how_to(host, need_memory, need_swap),
+            )
+        elif capped:
+            yield self.finding(
+                Status.WARN,
+                "small-computer",
+                f"WSL has {format_size(memory)} (all this computer can spare) and "
+                f"{format_size(swap)} of swap to make up the rest",
+                subject=path,
+                evidence=facts,
+                detail=f"This computer has {format_size(ram.value)} of RAM; Windows needs "
+                f"{format_size(spare_for_windows(ram.value))} of it. The build should finish, "
+                "using swap, but slowly. Close other programs while it runs.",
+            )
+        if swap < need_swap and not short_memory:
+            yield self.finding(
+                Status.WARN,
+                "too-little-swap",
+                f"WSL gives the VM {format_size(swap)} of swap; "
+                f"this course asks for {format_size(need_swap)}",
+                subject=path,
+                evidence=facts,
+                fix=fix,
+                detail="Swap lets a build that briefly needs more memory finish instead of being "
+                "killed. " + _how_to(host, need_memory, need_swap),
+            )
+        if host.platform is Platform.WSL:
+            yield from self._live(host, path, memory, need_memory)
+        if memory >= need_memory and swap >= need_swap:
+            yield self.finding(
+                Status.OK,
+                "enough",
+                f"WSL gives the VM {format_size(memory)} of memory and {format_size(swap)} of swap",
+                subject=path,
+                evidence=facts,
+            )
+
+    def _read(self, host: Host, path: str) -> tuple[bytes | None, Decoded] | Finding:
+        """The file's bytes (None when absent) and its text as WSL decodes it, or why not.
+
+        The fix is planned from these very bytes, so a file edited after this read is refused
+        by the fix engine rather than overwritten.
+        """
+        try:
+            data, truncated = host.read_bytes(path, limit=READ_LIMIT)
+        except FileNotFoundError:
+            return None, Decoded("", "utf-8", "\r\n")
+        except OSError as exc:
+            return self._unreadable(
+                path,
+                f"cannot read .wslconfig: {exc.strerror}",
+                "devdoctor cannot tell what WSL will use. Check the file's permissions, or open "
+                "it in Notepad and save it again.",
+            )
+        if truncated:
+            return self._unreadable(
+                path,
+                f".wslconfig is larger than {READ_LIMIT // 1024} KiB",
+                "A .wslconfig is a few lines long. This one is not a settings file any more: "
+                "rename it and let devdoctor write a fresh one.",
+            )
+        try:
+            return data, decode(data)
+        except UnreadableConfig as exc:
+            return self._unreadable(
+                path,
+                f".wslconfig cannot be read as text: {exc}",
+                "WSL cannot read it either, so it uses its defaults. Open it in Notepad and save "
+                "it as UTF-8.",
+            )
+
+    def _unreadable(self, path: str, summary: str, detail: str) -> Finding:
+        return self.finding(Status.WARN, "unreadable", summary, subject=path, detail=detail)
+
+    def _ignored(self, config: WslConfig, path: str) -> Iterator[Finding]:
+        """Lines WSL skips: the user thinks they set something, WSL disagrees."""
+        if not config.problems:
+            return
+        matters = [
+            p for p in config.problems if any(k in p.text.lower() for k in ("memory", "swap"))
+        ]
+        lines = [f"line {p.line}: {p.text}: {p.message}" for p in config.problems]
+        yield self.finding(
+            Status.WARN if matters else Status.INFO,
+            "ignored-lines",
+            f"WSL ignores {len(config.problems)} line(s) of .wslconfig",
+            subject=path,
+            detail="\n".join(lines),
+        )
+
+    def _live(self, host: Host, path: str, memory: int, need_memory: int) -> Iterator[Finding]:
+        """Inside WSL: the file may already ask for more than the VM has, until a restart."""
+        live = vm_memory(host)
+        if live.value is None:
+            return
+        if not live_meets(live.value, memory) and live_meets(memory, need_memory):
+            yield self.finding(
+                Status.WARN,
+                "restart-pending",
+                f".wslconfig gives WSL {format_size(memory)}, but the VM has "
+                f"{format_size(live.value)} now: WSL has not restarted since",
+                subject=path,
+                evidence=evidence(
+                    configured=format_size(memory),
+                    live=f"{format_size(live.value)} ({live.source})",
+                ),
+                detail="WSL reads .wslconfig only when its VM starts. " + " ".join(SHUTDOWN_STEPS),
+            )
+
+    def _fix(
+        self,
+        host: Host,
+        path: str,
+        old: bytes | None,
+        decoded: Decoded,
+        ram: int,
+        memory: int,
+        swap: int,
+    ) -> Fix:
+        course = policy(host)
+        want_memory = host.options.fix.memory or course.wsl_memory
+        want_swap = host.options.fix.swap or course.wsl_swap
+        cap = memory_cap(ram)
+        note = ""
+        if want_memory > cap:
+            shortfall = want_memory - max(cap, memory)
+            note = (
+                f"This computer has {format_size(ram)} of RAM, so WSL gets at most "
+                f"{format_size(max(cap, memory))}; swap grows by {format_size(shortfall)} instead."
+            )
+            want_memory = max(cap, memory)
+            want_swap = want_swap + shortfall
+        values = {}
+        if memory < want_memory:
+            values["memory"] = wsl_size(want_memory)
+        if swap < want_swap:
+            values["swap"] = wsl_size(want_swap)
+        if old is None:
+            new_text = (
+                "# Written by devdoctor: what WSL2 gives the VM that runs Docker's containers.\n"
+            )
+            new_text += set_values("", values)
+        else:
+            new_text = set_values(decoded.text, values)
+        inside = host.platform is Platform.WSL
+        title = "set " + " and ".join(f"{k}={v}" for k, v in values.items()) + " in .wslconfig"
+        return Fix(
+            id=self.id,
+            title=title + (f"; {note[0].lower()}{note[1:]}" if note else ""),
+            changes=(WriteFile(path=path, old=old, new=encode(new_text, decoded)),),
+            needs_restart=True,
+            manual_steps=(
+                (SHUTDOWN_INSIDE_WSL, SHUTDOWN_STEPS[1]) if inside else (AFTER_SHUTDOWN_ON_WINDOWS,)
+            ),
+            offer=() if inside else ("wsl", "--shutdown"),
+            offer_question="Run `wsl --shutdown` now? It stops every WSL distro and Docker "
+            "Desktop's engine: save your work in them first.",
+        )
+
+
+def _how_to(host: Host, memory: int, swap: int) -> str:
+    where = (
+        "%UserProfile%\\.wslconfig"
+        if host.platform is Platform.WINDOWS
+        else "your Windows profile's .wslconfig"
+    )
+    return (
+        f"Run `devdoctor fix wsl-memory`, or by hand: in {where} put `memory={wsl_size(memory)}` "
+        f"and `swap={wsl_size(swap)}` under `[wsl2]`, then run `wsl --shutdown` in PowerShell."
+    )

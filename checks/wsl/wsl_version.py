@@ -1,0 +1,206 @@
+"""wsl-version: WSL is installed, the distro runs as WSL 2, /etc/wsl.conf keeps what matters on.
+
+Docker Desktop's engine needs WSL 2; a distro still on WSL 1 cannot reach it. /etc/wsl.conf is
+parsed like .wslconfig, except that WSL stops reading it at the first invalid line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from devdoctor import Check, Finding, Host, Platform, Status, evidence
+
+from .windows import parse_wsl_list
+from .wslconfig import UnreadableConfig, decode, parse
+
+_WSL1_KERNEL = re.compile(r"-Microsoft\b.*Microsoft@Microsoft\.com", re.DOTALL)
+
+# (section.key, value that hurts, status, why)
+_WSL_CONF_RULES = (
+    (
+        "interop.enabled",
+        "false",
+        Status.WARN,
+        "Windows programs cannot be started from this distro: `code .` and Docker Desktop's "
+        "credential helper stop working, and devdoctor cannot ask Windows anything.",
+    ),
+    (
+        "interop.appendwindowspath",
+        "false",
+        Status.INFO,
+        "Windows' PATH is not added here, so `code` is not found unless VS Code's folder is "
+        "added by hand.",
+    ),
+    (
+        "automount.enabled",
+        "false",
+        Status.INFO,
+        "Windows drives are not mounted under /mnt, so a course repository on C: cannot be opened.",
+    ),
+    (
+        "gpu.enabled",
+        "false",
+        Status.INFO,
+        "the GPU is hidden from this distro, so GPU courses cannot use it.",
+    ),
+)
+
+
+class WslVersion(Check):
+    """WSL is installed, the distro runs as WSL 2, and /etc/wsl.conf keeps what matters on.
+
+    Docker Desktop's engine runs in WSL 2's virtual machine. A distro on WSL 1 cannot run it:
+    in PowerShell, `wsl --set-version <distro> 2` converts it (`wsl -l -v` lists them). If WSL
+    is missing, `wsl --install` in an administrator PowerShell installs it; restart afterwards.
+    In /etc/wsl.conf, WSL stops reading at the first line it cannot parse (a `;` comment, a
+    key with `_`), so settings after it are silently ignored.
+    """
+
+    id = "wsl-version"
+    title = "WSL version and settings"
+
+    def applies_to(self, host: Host) -> str | None:
+        if host.platform not in (Platform.WSL, Platform.WINDOWS):
+            return "WSL applies only on Windows and inside WSL"
+        return None
+
+    def run(self, host: Host) -> Iterator[Finding]:
+        if host.platform is Platform.WINDOWS:
+            yield from self._from_windows(host)
+        else:
+            yield from self._inside(host)
+            yield from self._wsl_conf(host)
+
+    def _from_windows(self, host: Host) -> Iterator[Finding]:
+        # Under the check's own 10 s deadline, so a hung WSL gets this check's own words.
+        done = host.run(["wsl.exe", "-l", "-v"], timeout=8, env={"WSL_UTF8": "1"})
+        if done.missing:
+            yield self.finding(
+                Status.FAIL,
+                "not-installed",
+                "WSL is not installed",
+                detail="Docker Desktop needs WSL 2. In PowerShell run as administrator: "
+                "`wsl --install`, then restart Windows.",
+            )
+            return
+        if done.timed_out:
+            yield self.finding(
+                Status.WARN,
+                "timeout",
+                "wsl.exe did not answer within 8 s",
+                detail="WSL may be hung: run `wsl --shutdown` in PowerShell.",
+            )
+            return
+        rows = parse_wsl_list(done.out)
+        if not rows and not done.ok and "DEFAULT_DISTRO_NOT_FOUND" not in done.out + done.err:
+            said = (done.out + done.err).strip().splitlines()[:1] or [done.describe()]
+            yield self.finding(
+                Status.FAIL,
+                "not-working",
+                "`wsl -l -v` failed: WSL is not installed or not working",
+                evidence=evidence(wsl=said[0][:200]),
+                detail="Docker Desktop needs WSL 2. In PowerShell run as administrator: "
+                "`wsl --install` (or `wsl --update`), then restart Windows.",
+            )
+            return
+        if not rows:
+            yield self.finding(
+                Status.WARN,
+                "no-distro",
+                "WSL has no Linux distribution installed",
+                evidence=evidence(wsl=done.describe()),
+                detail="Install one with `wsl --install -d Ubuntu` in PowerShell; Docker Desktop "
+                "adds its own, but the course is best cloned inside a distro.",
+            )
+            return
+        old = [
+            r for r in rows if r["version"] == "1" and not r["name"].startswith("docker-desktop")
+        ]
+        listed = ", ".join(f"{r['name']} (WSL {r['version']})" for r in rows)
+        for row in old:
+            yield self.finding(
+                Status.WARN if row["default"] == "False" else Status.FAIL,
+                "wsl1",
+                f"{row['name']} runs as WSL 1; Docker Desktop needs WSL 2",
+                evidence=evidence(distros=listed),
+                detail=f"In PowerShell: `wsl --set-version {row['name']} 2`.",
+            )
+        if not old:
+            yield self.finding(
+                Status.OK, "wsl2", "every distro runs as WSL 2", evidence=evidence(distros=listed)
+            )
+
+    def _inside(self, host: Host) -> Iterator[Finding]:
+        kernel = host.kernel
+        distro = host.env.get("WSL_DISTRO_NAME", "this distro")
+        if _WSL1_KERNEL.search(kernel) and not host.env.get("WSL_INTEROP"):
+            yield self.finding(
+                Status.FAIL,
+                "wsl1",
+                f"{distro} runs as WSL 1; Docker Desktop's engine needs WSL 2",
+                evidence=evidence(kernel=kernel[:120]),
+                detail=f"In PowerShell: `wsl --set-version {distro} 2`, then open it again. "
+                "(The kernel name of WSL 1 is `...-Microsoft`; "
+                "WSL 2's is `...-microsoft-standard-WSL2`.)",
+            )
+        else:
+            version = kernel.split()[2] if len(kernel.split()) > 2 else kernel
+            yield self.finding(
+                Status.OK, "wsl2", f"{distro} runs as WSL 2", evidence=evidence(kernel=version)
+            )
+
+    def _wsl_conf(self, host: Host) -> Iterator[Finding]:
+        try:
+            data, _ = host.read_bytes("/etc/wsl.conf", limit=64 * 1024)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            yield self.finding(
+                Status.WARN,
+                "unreadable",
+                f"cannot read /etc/wsl.conf: {exc.strerror}",
+                subject="/etc/wsl.conf",
+            )
+            return
+        try:
+            config = parse(decode(data).text)
+        except UnreadableConfig as exc:
+            yield self.finding(
+                Status.WARN,
+                "unreadable",
+                f"/etc/wsl.conf is not text WSL can read: {exc}",
+                subject="/etc/wsl.conf",
+            )
+            return
+        stop = next((p for p in config.problems if p.kind in ("invalid-line", "bad-escape")), None)
+        if stop is not None:
+            ignored = [e for e in config.entries if e.line > stop.line]
+            yield self.finding(
+                Status.WARN,
+                "stops-early",
+                f"WSL stops reading /etc/wsl.conf at line {stop.line}",
+                subject="/etc/wsl.conf",
+                evidence=evidence(
+                    line=f"{stop.line}: {stop.text}",
+                    ignored=", ".join(f"{e.section}.{e.raw_key}" for e in ignored) or "nothing",
+                ),
+                detail=f"{stop.message} Unlike .wslconfig, /etc/wsl.conf is read only up to the "
+                "first line WSL cannot parse: every setting after it is ignored.",
+            )
+        entries = [e for e in config.entries if stop is None or e.line < stop.line]
+        for key, bad, status, why in _WSL_CONF_RULES:
+            section, _, name = key.partition(".")
+            entry = next((e for e in entries if e.section == section and e.key == name), None)
+            if entry is not None and entry.value.strip().lower() in (
+                bad,
+                "0" if bad == "false" else bad,
+            ):
+                yield self.finding(
+                    status,
+                    f"{section}-{name}".lower(),
+                    f"/etc/wsl.conf sets {section}.{entry.raw_key}={entry.value}",
+                    subject="/etc/wsl.conf",
+                    evidence=evidence(line=entry.line),
+                    detail=why,
+                )

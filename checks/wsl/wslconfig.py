@@ -1,0 +1,513 @@
+"""Read, check and edit %UserProfile%\\.wslconfig exactly as WSL itself reads it.
+
+WSL's parser (microsoft/WSL src/shared/configfile/configfile.cpp) only looks like INI: `;` is not
+a comment, the FIRST duplicate wins, a backslash starts an escape and size units are
+case-sensitive. configparser gets each of these wrong, so the grammar is re-implemented here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from devdoctor.sizes import GiB, KiB, MiB, TiB, format_size
+
+Encoding = Literal["utf-8", "utf-8-sig", "utf-16-le", "utf-16-be"]
+ProblemKind = Literal[
+    "invalid-line", "unknown-key", "duplicate-key", "bad-size", "bad-bool", "bad-escape",
+    "key-outside-section", "wrong-section",
+]  # fmt: skip
+
+
+class UnreadableConfig(ValueError):
+    """The bytes are not a text file WSL could read; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """The text with "\\n" newlines, plus what is needed to write it back byte for byte."""
+
+    text: str
+    encoding: Encoding
+    newline: str  # "\r\n" or "\n": whichever the file mostly uses
+
+
+_BOMS: tuple[tuple[bytes, Encoding], ...] = (
+    (b"\xff\xfe", "utf-16-le"),  # Notepad's "Unicode"
+    (b"\xef\xbb\xbf", "utf-8-sig"),  # Notepad's and WSL Settings' UTF-8
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode the way WSL's `_wfopen(..., "rt,ccs=UTF-8")` does: the BOM decides, else UTF-8."""
+    encoding: Encoding = "utf-8"
+    body = data
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            encoding, body = name, data[len(bom) :]
+            break
+    if encoding == "utf-16-be":
+        # The C runtime's ccs=UTF-8 mode knows only the little-endian UTF-16 BOM (MS fopen
+        # docs; Wine's msvcrt agrees), so WSL misreads this file and uses its defaults.
+        raise UnreadableConfig(
+            "it is saved as UTF-16 big-endian, which WSL cannot read; save it as UTF-8"
+        )
+    if not encoding.startswith("utf-16") and b"\x00" in body:
+        # UTF-16 of ASCII text has a NUL in every other byte.
+        if encoding == "utf-8" and max(body[::2].count(0), body[1::2].count(0)) > len(body) // 4:
+            why = "it looks like UTF-16 without a byte-order mark, which WSL misreads"
+            raise UnreadableConfig(f"{why}; save it as UTF-8")
+        raise UnreadableConfig("the file contains NUL bytes, so it is binary, not a text file")
+    try:
+        raw = body.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+    except UnicodeDecodeError as err:
+        offset = err.start + len(data) - len(body)
+        kind = "UTF-16" if encoding.startswith("utf-16") else "UTF-8"
+        raise UnreadableConfig(
+            f"the file is not valid {kind} text (bad bytes at offset {offset}); save it as UTF-8"
+        ) from err
+    if "\x00" in raw:
+        raise UnreadableConfig("the file contains NUL characters, so it is binary, not text")
+    crlf = raw.count("\r\n")
+    newline = "\n" if raw.count("\n") - crlf > crlf else "\r\n"
+    return Decoded(raw.replace("\r\n", "\n"), encoding, newline)
+
+
+def encode(text: str, like: Decoded) -> bytes:
+    """Write `text` ("\\n" newlines) back with the encoding, BOM and newlines `like` came with."""
+    if like.newline != "\n":
+        text = text.replace("\n", like.newline)
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(like.encoding, b"")
+    return bom + text.encode(like.encoding)
+
+
+_UNITS = {"": 1, "B": 1, "K": KiB, "KB": KiB, "M": MiB, "MB": MiB, "G": GiB, "GB": GiB}
+_UNITS |= {"T": TiB, "TB": TiB}
+
+
+def parse_size(value: str) -> int | None:
+    """Bytes for a size as WSL's ParseMemorySize reads it, or None where WSL rejects it.
+
+    Digits, then B, K(B), M(B), G(B) or T(B) in upper case (powers of 1024); no unit means
+    bytes. So "8gb", "8 GB", "8.5GB" and "8GiB" are rejected, and WSL keeps its default.
+    """
+    end = 0
+    while end < len(value) and value[end] in string.digits:
+        end += 1
+    digits, unit = value[:end], value[end:]
+    if not digits or unit not in _UNITS:
+        return None
+    if int(digits) == 0 and digits != "0":  # WSL's zero check wants exactly one "0" digit
+        return None
+    # strtoull saturates at 2**64 - 1 and the multiplication wraps, as in WSL's uint64_t.
+    return (min(int(digits), 2**64 - 1) * _UNITS[unit]) % 2**64
+
+
+def parse_bool(value: str) -> bool | None:
+    """WSL's ParseBool: true/false in any case, or 1/0; None for anything else."""
+    if value == "1" or value.lower() == "true":
+        return True
+    if value == "0" or value.lower() == "false":
+        return False
+    return None
+
+
+# WslCoreConfig.h `namespace ConfigSetting`: every key WSL's parser accepts, by section.
+_KEYS: dict[str, tuple[str, ...]] = {
+    "wsl2": (
+        "kernel", "kernelCommandLine", "kernelModules", "memory", "processors", "debugConsole",
+        "earlyBootLogging", "swap", "swapFile", "localhostForwarding", "nestedVirtualization",
+        "virtio9p", "virtiofs", "kernelDebugPort", "gpuSupport", "guiApplications",
+        "systemDistro", "telemetry", "vmIdleTimeout", "debugConsoleLogFile", "kernelBootTimeout",
+        "distributionStartTimeout", "virtio", "hostFileSystemAccess", "mountDeviceTimeout",
+        "hardwarePerformanceCounters", "networkingMode", "vmSwitch", "macAddress", "dhcp",
+        "dhcpTimeout", "ipv6", "dnsProxy", "safeMode", "defaultVhdSize", "crashDumpFolder",
+        "maxCrashDumpCount", "dnsTunneling", "firewall", "autoProxy", "loadKernelModules",
+        "loadDefaultKernelModules", "isolateDistroCgroup",
+    ),
+    "experimental": (
+        "networkingMode", "autoMemoryReclaim", "sparseVhd", "dnsTunneling",
+        "bestEffortDnsParsing", "dnsTunnelingIpAddress", "firewall", "autoProxy",
+        "initialAutoProxyTimeout", "ignoredPorts", "hostAddressLoopback", "setVersionDebug",
+        "swiotlb", "virtioFsAggregateShares",
+    ),
+    "general": ("distributionInstallPath", "instanceIdleTimeout"),
+}  # fmt: skip
+_SPELLING = {key.lower(): key for keys in _KEYS.values() for key in keys}
+_KNOWN = {f"{section}.{key.lower()}" for section, keys in _KEYS.items() for key in keys}
+# One setting, two names: WSL counts them as one key, so the first of either wins.
+_ALIASES = {f"experimental.{k}": f"wsl2.{k}" for k in ("networkingmode", "dnstunneling")}
+_ALIASES |= {f"experimental.{k}": f"wsl2.{k}" for k in ("firewall", "autoproxy")}
+_SIZE_KEYS = {"wsl2.memory", "wsl2.swap", "wsl2.defaultvhdsize", "experimental.swiotlb"}
+_BOOL_KEYS = {  # the documented booleans
+    "wsl2.localhostforwarding", "wsl2.safemode", "wsl2.guiapplications", "wsl2.debugconsole",
+    "wsl2.nestedvirtualization", "wsl2.dnsproxy", "wsl2.firewall", "wsl2.dnstunneling",
+    "wsl2.autoproxy", "experimental.sparsevhd", "experimental.besteffortdnsparsing",
+    "experimental.hostaddressloopback",
+}  # fmt: skip
+# Sections of /etc/wsl.conf, the per-distro file people mix up with .wslconfig.
+_WSL_CONF = {"boot", "automount", "interop", "network", "user", "gpu", "time"}
+
+
+def _setting(section: str, key: str) -> str:
+    """One id per setting WSL keeps, so aliases and case variants compare equal."""
+    name = f"{section.lower()}.{key.lower()}"
+    return _ALIASES.get(name, name)
+
+
+def _home(key: str) -> str | None:
+    """The section a known key belongs in ([wsl2] first), or None if WSL knows it nowhere."""
+    return next((s for s in _KEYS if f"{s}.{key.lower()}" in _KNOWN), None)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A `key = value` line WSL reads (whether or not it then knows the key)."""
+
+    section: str  # lower case; "" before any [section] header
+    key: str  # lower case
+    raw_key: str  # as written
+    value: str  # quotes removed, escapes resolved, blanks trimmed
+    line: int  # 1-based
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something WSL warns about, or silently ignores, with what to do about it."""
+
+    line: int
+    kind: ProblemKind
+    text: str  # the raw line, stripped
+    message: str
+
+
+@dataclass(frozen=True)
+class WslConfig:
+    """Every entry in file order, and every problem WSL would have with the file."""
+
+    entries: tuple[Entry, ...]
+    problems: tuple[Problem, ...]
+
+    def get(self, section: str, key: str) -> Entry | None:
+        """The entry WSL applies: the first for that setting, case-insensitive, aliases too.
+
+        For a key WSL does not know in that section, simply the first one written.
+        """
+        wanted = _setting(section, key)
+        return next((e for e in self.entries if _setting(e.section, e.key) == wanted), None)
+
+    def size(self, section: str, key: str) -> int | None:
+        """The applied entry as bytes; None if absent or not a size WSL accepts."""
+        entry = self.get(section, key)
+        return None if entry is None else parse_size(entry.value)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One logical line: its kind, the physical lines it covers, where an entry's value is."""
+
+    kind: str  # blank, comment, header, entry or invalid
+    first: int  # 0-based physical line
+    last: int
+    raw: str
+    section: str | None = None  # the section a header opens
+    entry: Entry | None = None
+    span: tuple[int, int] = (0, 0)  # the raw value's offsets in the text, without trailing blanks
+
+
+_ALPHA = frozenset(string.ascii_letters)
+_ALNUM = frozenset(string.ascii_letters + string.digits)
+_ESCAPES = {"\\": "\\", '"': '"', "b": "\b", "n": "\n", "t": "\t"}
+_SEMICOLON = "`;` does not start a comment in .wslconfig; WSL skips this line. Use `#`."
+_LONE_CR = (
+    "A carriage return (CR) without a line feed is in this line; WSL starts a new line there "
+    "and devdoctor does not check what follows it. Re-save the file with normal line endings."
+)
+
+
+class _Reader:
+    """Walks the text the way ParseConfigFile does, one logical line at a time."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.split("\n")
+        self.starts = [0]
+        for line in self.lines[:-1]:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+        self.problems: list[Problem] = []
+
+    def end(self, i: int) -> int:
+        """Where line i's content ends: before its "\\n" and a "\\r" paired with it."""
+        return self.starts[i] + len(self.lines[i]) - (1 if self.lines[i].endswith("\r") else 0)
+
+    def raw(self, i: int) -> str:
+        return self.text[self.starts[i] : self.end(i)].strip()
+
+    def problem(self, i: int, kind: ProblemKind, message: str) -> None:
+        self.problems.append(Problem(i + 1, kind, self.raw(i), message))
+
+    def invalid(self, first: int, last: int, kind: ProblemKind, message: str) -> _Item:
+        self.problem(first, kind, message)
+        return _Item("invalid", first, last, self.raw(first))
+
+    def item(self, i: int, section: str | None) -> _Item:
+        text, end, pos = self.text, self.end(i), self.starts[i]
+        while pos < end and text[pos] in " \t\r":
+            pos += 1
+        if pos == end or text[pos] == "#":
+            return _Item("blank" if pos == end else "comment", i, i, self.raw(i))
+        if text[pos] == "[":
+            return self.header(i, pos + 1, end, section)
+        if text[pos] in _ALPHA:
+            return self.key(i, pos, end, section)
+        why = "A key must start with a letter; WSL skips this line."
+        return self.invalid(i, i, "invalid-line", _SEMICOLON if text[pos] == ";" else why)
+
+    def header(self, i: int, pos: int, end: int, section: str | None) -> _Item:
+        text, close = self.text, pos
+        while close < end and text[close] in _ALNUM:
+            close += 1
+        after = close + 1
+        while after < end and text[after] in " \t":
+            after += 1
+        keep = f"; the lines below it still belong to [{section}]" if section else ""
+        if pos == end or text[pos] not in _ALPHA or close == end or text[close] != "]":
+            why = "A section header is `[`, a letter, then only letters and digits, then `]`"
+            return self.invalid(i, i, "invalid-line", f"{why}. WSL skips this line{keep}.")
+        if after < end and text[after] not in "#\r":
+            why = "Only blanks or a `#` comment may follow a section header's `]`"
+            return self.invalid(i, i, "invalid-line", f"{why}. WSL skips this line{keep}.")
+        self.lone_cr(i, after, end)
+        return _Item("header", i, i, self.raw(i), section=text[pos:close].lower())
+
+    def key(self, i: int, pos: int, end: int, section: str | None) -> _Item:
+        text, stop = self.text, pos
+        while stop < end and text[stop] in _ALNUM:
+            stop += 1
+        equals = stop
+        while equals < end and text[equals] in " \t":
+            equals += 1
+        if equals == end or text[equals] != "=":
+            why = "Expected `=` after the key name"
+            if stop < end and text[stop] in "_-.":
+                why = "Key names may contain only letters and digits"
+            return self.invalid(i, i, "invalid-line", why + "; WSL skips this line.")
+        start = equals + 1
+        while start < end and text[start] in " \t":
+            start += 1
+        return self.value(i, start, section or "", text[pos:stop])
+
+    def value(self, i: int, pos: int, section: str, raw_key: str) -> _Item:
+        text, first, end, start = self.text, i, self.end(i), pos
+        chars: list[str] = []
+        kept, stop, quoted = 0, pos, False  # kept/stop: length and end without trailing blanks
+        while pos < end and text[pos] != "\r" and (quoted or text[pos] != "#"):
+            char = text[pos]
+            if char == "\\" and pos + 1 == end:  # a trailing backslash continues the value
+                if i + 1 == len(self.lines):
+                    why = "The value ends the file with a `\\`, which WSL reads as a bad escape"
+                    return self.invalid(first, i, "bad-escape", why + "; it skips this line.")
+                kept, stop, i = len(chars), pos + 1, i + 1
+                pos, end = self.starts[i], self.end(i)
+                continue
+            if char == "\\":
+                escaped = text[pos + 1]
+                if escaped not in _ESCAPES:
+                    why = (
+                        f"`\\{escaped}` is not an escape WSL knows, so WSL skips this line. "
+                        "Write each backslash twice, e.g. C:\\\\Users\\\\me."
+                    )
+                    return self.invalid(first, i, "bad-escape", why)
+                chars.append(_ESCAPES[escaped])
+                pos += 2
+            elif char == '"':
+                quoted = not quoted
+                pos += 1
+            else:
+                chars.append(char)
+                pos += 1
+                if char in " \t":
+                    continue
+            kept, stop = len(chars), pos
+        if quoted:
+            why = 'A `"` is never closed; WSL skips this line.'
+            return self.invalid(first, i, "invalid-line", why)
+        self.lone_cr(i, pos, end)
+        entry = Entry(section, raw_key.lower(), raw_key, "".join(chars[:kept]), first + 1)
+        return _Item("entry", first, i, self.raw(first), entry=entry, span=(start, stop))
+
+    def lone_cr(self, i: int, pos: int, end: int) -> None:
+        if pos < end and self.text[pos] == "\r" and self.text[pos:end].strip(" \t\r"):
+            self.problem(i, "invalid-line", _LONE_CR)
+
+
+def _scan(text: str) -> tuple[list[_Item], list[Problem]]:
+    """Split the text into logical lines, reporting the ones WSL cannot read."""
+    reader = _Reader(text)
+    items: list[_Item] = []
+    section: str | None = None
+    while len(items) == 0 or items[-1].last + 1 < len(reader.lines):
+        item = reader.item(items[-1].last + 1 if items else 0, section)
+        section = item.section if item.kind == "header" else section
+        items.append(item)
+    return items, reader.problems
+
+
+def parse(text: str) -> WslConfig:
+    """Every entry and every problem, as WSL would see them; never raises."""
+    items, problems = _scan(text)
+    applied: dict[str, Entry] = {}
+    for item in items:
+        if item.entry is not None:
+            found = _judge(item.entry, applied)
+            if found is not None:
+                problems.append(Problem(item.first + 1, found[0], item.raw, found[1]))
+    problems.sort(key=lambda p: p.line)
+    entries = tuple(item.entry for item in items if item.entry is not None)
+    return WslConfig(entries, tuple(problems))
+
+
+def _judge(entry: Entry, applied: dict[str, Entry]) -> tuple[ProblemKind, str] | None:
+    """What WSL does not like about an entry: (kind, message); records the ones it applies."""
+    name, home, setting = f"`{entry.raw_key}`", _home(entry.key), _setting(entry.section, entry.key)
+    if not entry.section:
+        hint = f" Put it under [{home}]." if home else ""
+        return "key-outside-section", f"{name} is above every [section]; WSL ignores it.{hint}"
+    if setting not in _KNOWN and home:
+        return "wrong-section", f"{name} belongs in [{home}]; WSL ignores it in [{entry.section}]."
+    if setting not in _KNOWN and entry.section in _WSL_CONF:
+        where = f"[{entry.section}] settings go in /etc/wsl.conf inside the distro"
+        return "unknown-key", f"{where}; WSL ignores {name} in .wslconfig."
+    if setting not in _KNOWN:
+        known = [key.lower() for key in _KEYS.get(entry.section, ())]
+        close = difflib.get_close_matches(entry.key, known, n=1)
+        hint = f" Did you mean `{_SPELLING[close[0]]}`?" if close else ""
+        return "unknown-key", f"WSL does not know {name} in [{entry.section}]; it ignores it.{hint}"
+    if setting in applied:
+        line = applied[setting].line
+        return "duplicate-key", f"{name} is already set on line {line}; WSL ignores this one."
+    applied[setting] = entry
+    value = f"`{entry.value}`"
+    if setting in _SIZE_KEYS and parse_size(entry.value) is None:
+        why = "write a whole number and an upper-case unit, e.g. 8GB or 512MB"
+        return (
+            "bad-size",
+            f"{value} is not a size: WSL ignores this value and uses its default ({why}).",
+        )
+    if setting in _BOOL_KEYS and parse_bool(entry.value) is None:
+        return "bad-bool", f"{value} is not true or false: WSL ignores it and uses its default."
+    return None
+
+
+def default_memory(host_ram: int) -> int:
+    """WSL's VM memory when none is set (or memory=0): half the host's RAM, no cap."""
+    return host_ram // 2
+
+
+def default_swap(vm_memory: int) -> int:
+    """WSL's swap when none is set: a quarter of the VM's memory, rounded up to a whole GiB."""
+    return (vm_memory // 4 + GiB - 1) & ~(GiB - 1)
+
+
+def _where(entry: Entry) -> str:
+    return f"{entry.raw_key}={entry.value} in [{entry.section}], line {entry.line}"
+
+
+def effective_memory(config: WslConfig, host_ram: int) -> tuple[int, str]:
+    """The VM memory WSL will use, and where that figure comes from, in words."""
+    default = f"WSL's default: 50 % of the host's {format_size(host_ram)}"
+    entry = config.get("wsl2", "memory")
+    if entry is None:
+        return default_memory(host_ram), default
+    size = parse_size(entry.value)
+    if size is None or size == 0:
+        why = "is not a size WSL accepts" if size is None else "means the default"
+        return default_memory(host_ram), f"{default} ({_where(entry)} {why})"
+    memory = min(max(size, 256 * MiB), host_ram)  # Config::Initialize clamps it like this
+    if memory > size:
+        return memory, f"{_where(entry)}, raised to WSL's minimum of 256 MiB"
+    if memory < size:
+        return memory, f"{_where(entry)}, capped at the host's {format_size(host_ram)}"
+    return memory, _where(entry)
+
+
+def effective_swap(config: WslConfig, vm_memory: int) -> tuple[int, str]:
+    """The swap WSL will give the VM, and where that figure comes from, in words."""
+    default = f"WSL's default: 25 % of the VM's {format_size(vm_memory)}, rounded up to a whole GiB"
+    entry = config.get("wsl2", "swap")
+    if entry is None:
+        return default_swap(vm_memory), default
+    size = parse_size(entry.value)
+    if size is None:
+        return default_swap(vm_memory), f"{default} ({_where(entry)} is not a size WSL accepts)"
+    if size == 0:
+        where = f"[{entry.section}], line {entry.line}"
+        return 0, f"{entry.raw_key}={entry.value}: no swap file ({where})"
+    return size, _where(entry)
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _written(value: str) -> str:
+    """The value as it must appear in the file for WSL to read back exactly `value`."""
+    if "\r" in value:
+        raise ValueError("a .wslconfig value cannot contain a carriage return")
+    for char, escape in (("\\", "\\\\"), ('"', '\\"'), ("\b", "\\b"), ("\n", "\\n"), ("\t", "\\t")):
+        value = value.replace(char, escape)
+    return f'"{value}"' if "#" in value or value != value.strip(" ") else value
+
+
+def set_values(text: str, values: Mapping[str, str], section: str = "wsl2") -> str:
+    """Set keys in `section`, changing nothing else in the text ("\\n" newlines).
+
+    Values are given as WSL should read them; backslashes and quotes are escaped here. A key
+    that is already in effect keeps its spelling, spacing and comment and only gets the new
+    value; otherwise `key=value` goes after the last entry of the first [section], or a new
+    [section] is appended. Raises ValueError for names WSL cannot read, or for a key WSL only
+    accepts in another section.
+    """
+    for key, value in values.items():
+        if not _NAME.fullmatch(section) or not _NAME.fullmatch(key):
+            raise ValueError(f"[{section}] {key}: names must be a letter, then letters and digits")
+        home = _home(key)
+        if home and _setting(section, key) not in _KNOWN:
+            raise ValueError(f"WSL reads {key} only in [{home}], not in [{section}]")
+        text = _set_one(text, section, key, value)
+        check = parse(text).get(section, key)
+        if check is None or check.value != value:  # a guard: this would be a bug in _set_one
+            raise ValueError(f"could not set {key} in [{section}] without changing other lines")
+    return text
+
+
+def _set_one(text: str, section: str, key: str, value: str) -> str:
+    written = _written(value)
+    items, _ = _scan(text)
+    wanted = _setting(section, key)
+    for item in items:
+        if item.entry is not None and _setting(item.entry.section, item.entry.key) == wanted:
+            start, stop = item.span
+            if start == stop and text[stop : stop + 1] == "#":
+                written += " "
+            return text[:start] + written + text[stop:]
+    anchor: int | None = None  # the first [section]'s header, then each entry in that section
+    for item in items:
+        if item.kind == "header":
+            if anchor is not None:
+                break
+            if item.section == section.lower():
+                anchor = item.last
+        elif item.kind == "entry" and anchor is not None:
+            anchor = item.last
+    if anchor is None:
+        if text and not text.endswith("\n"):
+            text += "\n"
+        return text + ("\n" if text else "") + f"[{section}]\n{key}={written}\n"
+    lines = text.split("\n")
+    lines.insert(anchor + 1, f"{key}={written}")
+    return "\n".join(lines)

@@ -1,0 +1,152 @@
+"""What the subcommands share: the Host from the options, which checks run, the JSON envelope."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+from .. import __version__
+from ..exits import ExitCode
+from ..host import Host
+from ..model import Run, Scope, Status
+from ..options import FixParams, RunOptions
+from ..policy import Policy
+from ..registry import Loaded, LoadError, builtin_ids, load_checks
+from ..repo import git_state, policy, variant
+from ..runner import run_checks
+from ..sizes import parse_size
+from ..ui import UI
+
+
+class UsageError(Exception):
+    """A wrong command line (unknown check id, ...): exit 2."""
+
+
+def run_options(args: Namespace) -> RunOptions:
+    """The frozen options of this run, from the parsed command line."""
+    sizes: dict[str, int | None] = {}
+    for flag in ("memory", "swap"):
+        value = getattr(args, flag, None)
+        try:
+            sizes[flag] = parse_size(value) if value else None
+        except ValueError as exc:
+            raise UsageError(f"--{flag} {value}: {exc}") from None
+    return RunOptions(
+        repo=args.repo,
+        config=args.config,
+        wslconfig=getattr(args, "wslconfig", None),
+        deep=getattr(args, "deep", False),
+        course=getattr(args, "course", False),
+        fix=FixParams(**sizes),
+    )
+
+
+def make_host(args: Namespace) -> Host:
+    """The Host for this command, from --root/DEVDOCTOR_ROOT and the other global options."""
+    root = args.root or os.environ.get("DEVDOCTOR_ROOT") or None
+    return Host(root=Path(root) if root else None, options=run_options(args))
+
+
+def plugins_on() -> bool:
+    """Third-party checks load unless DEVDOCTOR_NO_PLUGINS is set (tests, bisecting)."""
+    return not os.environ.get("DEVDOCTOR_NO_PLUGINS")
+
+
+def select(args: Namespace, host: Host) -> tuple[list[Loaded], list[LoadError], dict[str, str]]:
+    """The checks this command runs, and why any are skipped; unknown ids are a usage error."""
+    only = _ids(getattr(args, "only", None)) or list(getattr(args, "ids", None) or [])
+    skip = _ids(getattr(args, "skip", None))
+    builtin = set(builtin_ids())
+    checks, errors = load_checks(
+        plugins=plugins_on(), ids=[cid for cid in only if cid in builtin] if only else None
+    )
+    known = builtin | {c.check.id for c in checks} | {e.id for e in errors}
+    known |= {_bare(e.id) for e in errors}
+    for cid in [*only, *skip]:
+        if cid not in known:
+            raise UsageError(f"unknown check id {cid!r}; `devdoctor list` shows them all")
+    if only:
+        checks = [c for c in checks if c.check.id in only]
+        errors = [e for e in errors if e.id in only or _bare(e.id) in only]
+    if getattr(args, "course", False):
+        checks = [c for c in checks if c.check.scope is Scope.COURSE]
+    skipped = {cid: "skipped with --skip" for cid in skip}
+    for cid in policy(host).skip:
+        skipped.setdefault(cid, "skipped by the course's policy file")
+    return checks, errors, skipped
+
+
+def _bare(row_id: str) -> str:
+    """A broken plugin's row id without its `plugin:` prefix, so --only can name the plugin."""
+    return row_id.removeprefix("plugin:")
+
+
+def _ids(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def execute_checks(args: Namespace, host: Host, ui: UI, *, live: bool) -> Run:
+    """Run the selected checks, showing them live on a terminal."""
+    checks, errors, skipped = select(args, host)
+    listed = [(c.check.id, c.check.title) for c in checks] + [(e.id, e.id) for e in errors]
+    scale = 3.0 if host.options.deep else 1.0
+    if live and not args.json:
+        with ui.live_results(listed) as view:
+            return run_checks(
+                checks,
+                host,
+                load_errors=errors,
+                skipped=skipped,
+                on_result=view.add,
+                timeout_scale=scale,
+            )
+    return run_checks(checks, host, load_errors=errors, skipped=skipped, timeout_scale=scale)
+
+
+def meta(host: Host, run: Run) -> dict[str, object]:
+    """Everything in the JSON envelope besides the results."""
+    name, _why = variant(host)
+    return {
+        "schema": 1,
+        "tool": {"name": "devdoctor", "version": __version__},
+        "host": {"platform": host.platform.value, "variant": name},
+        "policy": policy(host).to_json(),
+        "repo": git_state(host),
+    }
+
+
+def exit_code(run: Run, strict: bool) -> ExitCode:
+    """DESIGN's table: 3 broken, 1 fail (or warn with --strict), else 0."""
+    status = run.status
+    if status is Status.ERROR:
+        return ExitCode.BROKEN
+    if status is Status.FAIL or (strict and status is Status.WARN):
+        return ExitCode.FAIL
+    return ExitCode.OK
+
+
+def policy_warnings(course: Policy) -> list[str]:
+    """The policy's own warnings, and whether this devdoctor is too old for the course."""
+    warnings = list(course.warnings)
+    if course.min_devdoctor:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            if Version(__version__) < Version(course.min_devdoctor):
+                warnings.append(
+                    f"this course asks for devdoctor {course.min_devdoctor} or newer; this is "
+                    f"{__version__}. Upgrade it (`pipx upgrade devcontainer-doctor`)."
+                )
+        except InvalidVersion:
+            warnings.append(f"min_devdoctor {course.min_devdoctor!r} is not a version number")
+    return warnings
+
+
+def flush() -> None:
+    """Flush both streams before a hard exit."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()

@@ -1,0 +1,24 @@
+"""`devdoctor list`: every check with its scope and fix, built-in and third-party."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+
+from ..exits import ExitCode
+from ..registry import load_checks
+from ..ui import UI
+from .common import plugins_on
+
+
+def run(args: Namespace, ui: UI) -> ExitCode:
+    """One line per check (and one per plugin that failed to load)."""
+    checks, errors = load_checks(plugins=plugins_on())
+    for loaded in checks:
+        check = loaded.check
+        origin = "" if loaded.origin == "builtin" else f"  [{loaded.origin}]"
+        ui.say(f"{check.id:<18} {check.scope.value:<6} {check.title}{origin}")
+        if check.fix_description:
+            ui.say(f"{'':<25} fix: {check.fix_description}")
+    for error in errors:
+        ui.say(f"{error.id:<18} error  {error.error}  [{error.origin}]")
+    return ExitCode.OK

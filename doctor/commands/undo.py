@@ -1,0 +1,32 @@
+"""`devdoctor undo`: list the journal, or put back what one fix changed."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+
+from ..exits import ExitCode
+from ..fixes import UNDOABLE, Consent, undo_entry
+from ..host import Host
+from ..journal import entries
+from ..ui import UI
+
+
+def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
+    """The newest undoable entry (or the one named) is put back, all of it or nothing."""
+    found = entries(host.state_dir)
+    if args.list:
+        if not found:
+            ui.say("No fixes recorded yet.")
+        for entry in found:
+            ui.say(f"{entry.id}  {entry.state:<16} {entry.data.get('title', '')}")
+        return ExitCode.OK
+    undoable = [e for e in found if e.state in UNDOABLE]
+    if args.id:
+        undoable = [e for e in undoable if args.id in (e.id, e.data.get("fix"))]
+    if not undoable:
+        ui.say("Nothing to undo." if not args.id else f"Nothing to undo for {args.id!r}.")
+        return ExitCode.OK
+    consent = Consent(yes=args.yes, dry_run=args.dry_run)
+    outcome = undo_entry(undoable[-1], host, consent=consent, say=ui.say, ask=ui.ask)
+    ui.say(f"=> {outcome.outcome.value}" + (f": {outcome.message}" if outcome.message else ""))
+    return outcome.outcome.exit_code

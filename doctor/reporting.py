@@ -1,0 +1,126 @@
+"""The report devdoctor writes: a redacted report a student pastes into the course forum.
+
+Staff read many of these: the first line is a signature (the sorted codes of what failed) they
+can search the forum for, then the versions, the course repository's commit, the variant, the
+policy, and every result with its findings and fixes. It is always written to a file.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+
+from . import __version__
+from .host import Host, Platform
+from .model import Run, Status
+from .render import ASCII_MARK, plain_table, redact_json, run_json
+from .repo import git_state, policy, variant
+from .ui import UI
+
+SIGNATURE = "devdoctor-signature:"
+
+
+def signature(run: Run) -> str:
+    """The sorted codes of what failed (warnings after a `+`), or `ok`."""
+    failed = sorted({f.code for r in run.results for f in r.findings if f.status is Status.FAIL})
+    errors = sorted(r.id + "/error" for r in run.results if r.status is Status.ERROR)
+    warned = sorted({f.code for r in run.results for f in r.findings if f.status is Status.WARN})
+    codes = " ".join([*failed, *errors]) or "ok"
+    return f"{SIGNATURE} {codes}" + (f" + {' '.join(warned)}" if warned else "")
+
+
+def header(host: Host, run: Run) -> list[str]:
+    """Versions, repository, variant and policy: what staff ask first."""
+    git = git_state(host)
+    name, why = variant(host)
+    course = policy(host)
+    state = git.get("dirty")
+    dirty = {True: "with local changes", False: "clean"}.get(state, "unknown")  # type: ignore[call-overload]
+    return [
+        f"devdoctor {__version__} on {host.platform.value} ({_os_name(host)}), "
+        f"Python {platform.python_version()}",
+        f"course repository: commit {git.get('head') or 'unknown'}, {dirty}",
+        f"variant: {name or 'none'} ({why})",
+        f"policy: {course.path or 'none (devdoctor defaults)'}"
+        + (f" sha256 {course.sha256[:12]}" if course.sha256 else ""),
+        f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
+    ]
+
+
+def _os_name(host: Host) -> str:
+    if host.platform is Platform.WSL:
+        return f"WSL distro {host.env.get('WSL_DISTRO_NAME', '?')}, kernel {_kernel(host)}"
+    if host.root is not None:
+        return f"captured host at --root, kernel {_kernel(host)}"
+    return f"{platform.system()} {platform.release()}"
+
+
+def _kernel(host: Host) -> str:
+    parts = host.kernel.split()
+    return parts[2] if len(parts) > 2 else "unknown"
+
+
+def body(run: Run, *, markdown: bool) -> list[str]:
+    """Every result, then the findings that matter with their evidence and fixes."""
+    lines: list[str] = []
+    if markdown:
+        lines += ["| | check | result |", "|---|---|---|"]
+        lines += [f"| {ASCII_MARK[r.status]} | `{r.id}` | {r.summary} |" for r in run.results]
+    else:
+        lines += plain_table(run.results, lambda text: text)  # redacted whole, below
+    for result in run.results:
+        for finding in result.findings:
+            if finding.status in (Status.OK, Status.SKIP):
+                continue
+            lines += ["", f"{ASCII_MARK[finding.status]} {finding.code}: {finding.summary}"]
+            if finding.subject:
+                lines.append(f"    about: {finding.subject}")
+            lines += [f"    {key}: {value}" for key, value in finding.evidence]
+            if finding.fix:
+                scope = (
+                    " (course repository: for staff)" if finding.fix.scope.value == "course" else ""
+                )
+                lines.append(f"    fix: devdoctor fix {finding.fix.id}: {finding.fix.title}{scope}")
+        if result.status is Status.ERROR:
+            lines += [
+                "",
+                f"{ASCII_MARK[Status.ERROR]} {result.id}: devdoctor broke: {result.error}",
+            ]
+    return lines
+
+
+def render(host: Host, run: Run, fmt: str, ui: UI, envelope: dict[str, object]) -> str:
+    """The whole report in one of the formats, redacted (`envelope`: the JSON's meta)."""
+    if fmt == "json":
+        data = redact_json(run_json(run, envelope), ui.redact)
+        return json.dumps(data, indent=2) + "\n"
+    first = signature(run)
+    lines = header(host, run)
+    if fmt == "markdown":
+        text = "\n".join(
+            [f"**{first}**", "", *[f"- {ln}" for ln in lines], "", *body(run, markdown=True)]
+        )
+    else:
+        text = "\n".join([first, *lines, "", *body(run, markdown=False)])
+        if fmt == "forum":
+            text = f"```\n{text}\n```"
+    return ui.redact(text) + "\n"
+
+
+def copy_to_clipboard(host: Host, text: str) -> str:
+    """Put the text on the clipboard with the platform's own tool; say what happened."""
+    if host.platform in (Platform.WINDOWS, Platform.WSL):
+        # clip.exe reads UTF-16LE with a BOM; anything else garbles non-ASCII text.
+        argv, data = ["clip.exe"], b"\xff\xfe" + text.encode("utf-16-le")
+    elif host.platform is Platform.MACOS or sys.platform == "darwin":
+        argv, data = ["pbcopy"], text.encode()
+    elif host.which("wl-copy"):
+        argv, data = ["wl-copy"], text.encode()
+    else:
+        argv, data = ["xclip", "-selection", "clipboard"], text.encode()
+    done = host.run(argv, input=data, timeout=5)
+    if done.ok:
+        return "Copied to the clipboard: paste it into the course forum."
+    return f"Could not copy ({done.describe()}): open the file and copy it by hand."

@@ -1,0 +1,152 @@
+"""Proof in real containers: each broken script fails the way the build runs it, devdoctor's fix
+makes it run.
+
+Each course repository is bind-mounted into the tiny test image (busybox as /bin/sh, static
+bash at /bin/bash) and its postCreateCommand is run as the devcontainer CLI runs a string
+command: `/bin/sh -c '<command>'` in the workspace folder. BusyBox's sh is ash, not Debian's
+dash, so the error texts asserted here are ash's and bash-static's; devdoctor's own messages
+quote dash and bash 5.2 (what a Debian-based devcontainer prints), which the reference records.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.courserepo import course_env, devdoctor, git, make_repo
+from tests.engine import Engine
+
+pytestmark = pytest.mark.docker
+
+WORKSPACE = "/workspaces/course"
+ARRAY = b"arr=(set up)\necho ready: ${arr[1]}\n"
+BASH_BODY = b"set -e\ncd /tmp\necho ready: up\n"
+
+# (name, script bytes, how postCreateCommand runs it, exec bit, devdoctor's code, what fails)
+CASES: list[tuple[str, bytes, str, bool, str, str]] = [
+    ("crlf", (b"#!/bin/bash\n" + BASH_BODY).replace(b"\n", b"\r\n"), "./{p}", True,
+     "crlf", "{p}: not found"),
+    ("crlf-run-with-bash", (b"#!/bin/bash\n" + BASH_BODY).replace(b"\n", b"\r\n"), "bash {p}",
+     False, "crlf", "cd: $'/tmp\\r': No such file or directory"),
+    ("bom", b"\xef\xbb\xbf#!/bin/bash\n" + ARRAY, "./{p}", True,
+     "bom", "\ufeff#!/bin/bash: not found"),
+    ("missing-shebang", ARRAY, "./{p}", True, "missing-shebang", 'syntax error: unexpected "("'),
+    ("leading-whitespace", b"  #!/bin/bash\n" + ARRAY, "./{p}", True,
+     "leading-whitespace", 'syntax error: unexpected "("'),
+    ("bang-typo", b"!#/bin/bash\n" + ARRAY, "./{p}", True,
+     "bang-typo", "!#/bin/bash: not found"),
+    ("bashism-under-sh", b"#!/bin/sh\n" + ARRAY, "./{p}", True,
+     "bashism-under-sh", 'syntax error: unexpected "("'),
+    ("not-executable", b"#!/bin/bash\n" + BASH_BODY, "./{p}", False,
+     "not-executable", "{p}: Permission denied"),
+    ("env-with-args", b"#!/usr/bin/env bash -e\n" + BASH_BODY, "./{p}", True,
+     "env-with-args", "env: can't execute 'bash -e': No such file or directory"),
+    ("cd-and-run", b"#!/bin/bash\r\necho ready: up\r\n", "cd .devcontainer && ./{n}", True,
+     "crlf", "./{n}: not found"),
+]  # fmt: skip
+
+
+def post_create(engine: Engine, repo: Path) -> tuple[int, str]:
+    """Run postCreateCommand as the devcontainer CLI does: /bin/sh -c, in the workspace."""
+    config = json.loads((repo / ".devcontainer" / "devcontainer.json").read_text())
+    done = engine.docker(
+        "run", "--rm", "--network", "none",
+        "--mount", f"type=bind,source={repo},target={WORKSPACE}", "-w", WORKSPACE,
+        engine.tiny_image, "/bin/sh", "-c", config["postCreateCommand"],
+        check=False, timeout=60,
+    )  # fmt: skip
+    return done.returncode, (done.stdout + done.stderr).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "command", "executable", "code", "error"), CASES, ids=[c[0] for c in CASES]
+)
+def test_broken_script_fails_in_a_container_until_devdoctor_fixes_it(
+    docker_engine: Engine,
+    tmp_path: Path,
+    name: str,
+    data: bytes,
+    command: str,
+    executable: bool,
+    code: str,
+    error: str,
+) -> None:
+    env = course_env(tmp_path)
+    path = f".devcontainer/{name}.sh"
+    run = command.format(p=path, n=f"{name}.sh")
+    config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": run}
+    repo = make_repo(
+        tmp_path, env, {path: data}, executable=(path,) if executable else (), config=config
+    )
+
+    rc, output = post_create(docker_engine, repo)
+    assert output.strip() != "ready: up"
+    assert error.format(p=f"./{path}", n=f"{name}.sh") in output, output
+    # Some runs "succeed": bash reads `set -e\r` as a bad option and goes on after the failed
+    # `cd`; ash goes on after a bad line 1. The build then continues, silently wrong.
+    if name not in ("crlf-run-with-bash", "bom", "bang-typo"):
+        assert rc != 0, output
+
+    check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    assert check.returncode == 1, check.stdout + check.stderr
+    (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
+    assert f"script-shebangs/{code}" in {f["code"] for f in result["findings"]}
+
+    fixed = devdoctor(env, "fix", "script-shebangs", "--course", "--yes", "--repo", str(repo))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+
+    rc, output = post_create(docker_engine, repo)
+    assert (rc, output.strip()) == (0, "ready: up")
+    # What staff commit is what the container ran: the index has the exec bit where needed.
+    mode = "100755" if command.startswith("./") or "&& ./" in command else "100644"
+    assert git(repo, env, "ls-files", "-s", path).startswith(f"{mode} ")
+
+
+def test_a_windows_clone_is_fixed_by_line_endings_and_git_stays_clean(
+    docker_engine: Engine, tmp_path: Path
+) -> None:
+    env = course_env(tmp_path)
+    path = ".devcontainer/setup.sh"
+    config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": f"./{path}"}
+    src = make_repo(
+        tmp_path, env, {path: b"#!/bin/bash\n" + BASH_BODY}, executable=(path,), config=config,
+        name="src",
+    )  # fmt: skip
+    Path(env["GIT_CONFIG_SYSTEM"]).write_text("[core]\n\tautocrlf = true\n")  # Git for Windows
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(src), str(clone)], env=env, check=True)
+
+    rc, output = post_create(docker_engine, clone)
+    assert rc == 127 and f"./{path}: not found" in output, output
+
+    fixed = devdoctor(env, "fix", "line-endings", "--yes", "--repo", str(clone))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert git(clone, env, "status", "--porcelain") == ""
+
+    rc, output = post_create(docker_engine, clone)
+    assert (rc, output.strip()) == (0, "ready: up")
+
+
+def test_env_split_is_not_portable_so_repair_moves_options_into_set(
+    docker_engine: Engine, tmp_path: Path
+) -> None:
+    """`#!/usr/bin/env -S bash -e` runs with GNU env but BusyBox's env (Alpine, this image)
+    refuses it, so repair() writes `#!/usr/bin/env bash` and `set -e` on line 2 instead."""
+    from devdoctor.checks.course.shell import repair
+
+    env = course_env(tmp_path)
+    path = ".devcontainer/split.sh"
+    config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": f"./{path}"}
+    split = b"#!/usr/bin/env -S bash -e\n" + BASH_BODY
+    repo = make_repo(tmp_path, env, {path: split}, executable=(path,), config=config)
+    rc, output = post_create(docker_engine, repo)
+    assert rc != 0 and "env: invalid option -- 'S'" in output, output
+
+    fixed = repair(b"#!/usr/bin/env bash -e\n" + BASH_BODY)
+    assert fixed.startswith(b"#!/usr/bin/env bash\nset -e\n")
+    repo = make_repo(tmp_path, env, {path: fixed}, executable=(path,), config=config, name="fixed")
+    rc, output = post_create(docker_engine, repo)
+    assert rc == 0, output
