@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> ExitCode:
     import importlib
 
-    from .commands.common import UsageError, make_host
+    from .commands.errors import UsageError
     from .host import HostError
     from .policy import PolicyError
     from .ui import UI
@@ -144,6 +144,8 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
     try:
         if args.command in ("list", "explain"):
             return ExitCode(command.run(args, ui))
+        from .commands.common import make_host
+
         host = make_host(args)
         from .privacy import redactor_for
 

@@ -148,9 +148,27 @@ class Check:
         """Look, and say what was found."""
         raise NotImplementedError
 
-    def finding(self, status: Status, slug: str, summary: str, **kwargs: object) -> Finding:
-        """A finding whose code is `<check id>/<slug>`."""
-        return Finding(status=status, code=f"{self.id}/{slug}", summary=summary, **kwargs)  # type: ignore[arg-type]
+    def finding(
+        self,
+        status: Status,
+        slug: str,
+        summary: str,
+        *,
+        subject: str = "",
+        detail: str = "",
+        evidence: tuple[tuple[str, str], ...] = (),
+        fix: Fix | None = None,
+    ) -> Finding:
+        """A finding whose code is `<check id>/<slug>`; a misspelt field is a type error."""
+        return Finding(
+            status=status,
+            code=f"{self.id}/{slug}",
+            summary=summary,
+            subject=subject,
+            detail=detail,
+            evidence=evidence,
+            fix=fix,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

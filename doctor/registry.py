@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,11 @@ class LoadError:
     id: str
     origin: str
     error: str
+
+
+def plugins_on() -> bool:
+    """Third-party checks load unless DEVDOCTOR_NO_PLUGINS is set (tests, bisecting)."""
+    return not os.environ.get("DEVDOCTOR_NO_PLUGINS")
 
 
 def builtin_ids() -> list[str]:

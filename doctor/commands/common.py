@@ -14,15 +14,12 @@ from ..host import Host
 from ..model import Run, Scope, Status
 from ..options import FixParams, RunOptions
 from ..policy import Policy
-from ..registry import Loaded, LoadError, builtin_ids, load_checks
+from ..registry import Loaded, LoadError, builtin_ids, load_checks, plugins_on
 from ..repo import git_state, policy, variant
 from ..runner import run_checks
 from ..sizes import parse_size
 from ..ui import UI
-
-
-class UsageError(Exception):
-    """A wrong command line (unknown check id, ...): exit 2."""
+from .errors import UsageError
 
 
 def run_options(args: Namespace) -> RunOptions:
@@ -48,11 +45,6 @@ def make_host(args: Namespace) -> Host:
     """The Host for this command, from --root/DEVDOCTOR_ROOT and the other global options."""
     root = args.root or os.environ.get("DEVDOCTOR_ROOT") or None
     return Host(root=Path(root) if root else None, options=run_options(args))
-
-
-def plugins_on() -> bool:
-    """Third-party checks load unless DEVDOCTOR_NO_PLUGINS is set (tests, bisecting)."""
-    return not os.environ.get("DEVDOCTOR_NO_PLUGINS")
 
 
 def select(args: Namespace, host: Host) -> tuple[list[Loaded], list[LoadError], dict[str, str]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from argparse import Namespace
 
 from ..exits import ExitCode
-from ..registry import builtin_check, builtin_ids, load_checks
+from ..registry import builtin_check, builtin_ids, load_checks, plugins_on
 from ..ui import UI
-from .common import UsageError, plugins_on
+from .errors import UsageError
 
 
 def run(args: Namespace, ui: UI) -> ExitCode:

@@ -10,7 +10,8 @@ from ..host import Host
 from ..model import Run, Status
 from ..runner import run_checks
 from ..ui import UI
-from .common import UsageError, exit_code, select
+from .common import exit_code, select
+from .errors import UsageError
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:

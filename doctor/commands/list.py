@@ -5,9 +5,8 @@ from __future__ import annotations
 from argparse import Namespace
 
 from ..exits import ExitCode
-from ..registry import load_checks
+from ..registry import load_checks, plugins_on
 from ..ui import UI
-from .common import plugins_on
 
 
 def run(args: Namespace, ui: UI) -> ExitCode:
