@@ -11,6 +11,7 @@ from __future__ import annotations
 
 CHECKS: dict[str, str] = {
     "host-resources": "host.host_resources:HostResources",
+    "vscode": "host.vscode:Vscode",
     "wsl-version": "wsl.wsl_version:WslVersion",
     "wsl-memory": "wsl.wsl_memory:WslMemory",
     "docker-daemon": "docker.docker_daemon:DockerDaemon",

@@ -26,6 +26,7 @@ _KEYS: dict[str, dict[str, str]] = {
     "wsl": {"memory": "size", "swap": "size"},
     "docker": {"memory": "size", "disk_free": "size"},
     "gpu": {"required": "gpu"},
+    "vscode": {"min_extension": "str"},
     "volume": {"name": "str", "stamp": "str"},
     "requirements": {"files": "strlist", "known_bad": "list"},
     "checks": {"skip": "strlist"},
@@ -53,6 +54,7 @@ class Policy:
     docker_memory: int = 8 * GiB
     docker_disk_free: int = 20 * GiB
     gpu_required: str = "auto"
+    min_extension: str | None = None
     volume_name: str | None = None
     volume_stamp: str | None = None
     requirement_files: tuple[str, ...] = ("requirements.txt",)
@@ -157,6 +159,7 @@ def _build(data: Mapping[str, Any], name: str, raw: bytes) -> Policy:
         docker_memory=values.get("docker.memory", 8 * GiB),
         docker_disk_free=values.get("docker.disk_free", 20 * GiB),
         gpu_required=values.get("gpu.required", "auto"),
+        min_extension=values.get("vscode.min_extension"),
         volume_name=values.get("volume.name"),
         volume_stamp=values.get("volume.stamp"),
         requirement_files=tuple(values.get("requirements.files", ("requirements.txt",))),

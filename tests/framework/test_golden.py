@@ -22,6 +22,7 @@ from tests.fakehost import DEVDOCTOR, FakeHost, windows_host, wsl_host
 
 GOLDEN = TESTS / "golden"
 FREE_DISK = re.compile(r"\d+(?:\.\d+)? [KMGT]iB( free| at )")
+MACHINE = re.compile(r"(\()\d+ ms\)|(the docker CLI at )/\S+")
 FIXED_DATE = "2026-01-01T00:00:00+00:00"
 
 
@@ -31,8 +32,9 @@ def _normal(data: Any, tmp: str) -> Any:
         return {k: _normal(v, tmp) for k, v in data.items() if k != "duration_ms"}
     if isinstance(data, list):
         return [_normal(v, tmp) for v in data]
-    if isinstance(data, str):  # free disk is this machine's, not the fake host's
-        return FREE_DISK.sub(r"<size>\1", data.replace(tmp, "<tmp>"))
+    if isinstance(data, str):  # free disk, timings and the docker CLI are this machine's
+        text = FREE_DISK.sub(r"<size>\1", data.replace(tmp, "<tmp>"))
+        return MACHINE.sub(lambda m: (m[1] or m[2]) + "<machine>", text)
     return data
 
 
