@@ -265,22 +265,25 @@ def fix_flow(
     named: bool,
     say: Say,
     ask: Ask,
+    follow_up: bool = True,
 ) -> FixResult:
     """The one way a fix runs, for every command: plan, confirm, apply, verify, what follows.
 
     After the engine: the follow-up command the fix offers (`wsl --shutdown`, with its own
-    question, never by default), then the steps left to the user.
+    question, never by default), then the steps left to the user. With several fixes in one
+    go, `follow_up=False` leaves the follow-up to `offer_follow_up` once at the end.
     """
     fix = finding.fix
     assert fix is not None
     outcome = apply_fix(fix, finding, check, host, consent=consent, named=named, say=say, ask=ask)
     say(f"=> {outcome.outcome.value}" + (f": {outcome.message}" if outcome.message else ""))
-    _offer(fix, outcome, host, say, ask)
+    if follow_up:
+        offer_follow_up(fix, outcome, host, say, ask)
     _next_steps(fix.manual_steps, outcome.outcome, say)
     return outcome
 
 
-def _offer(fix: Fix, outcome: FixResult, host: Host, say: Say, ask: Ask) -> None:
+def offer_follow_up(fix: Fix, outcome: FixResult, host: Host, say: Say, ask: Ask) -> None:
     """Offer a follow-up command (wsl --shutdown) with its own question, never by default."""
     if not fix.offer or outcome.outcome not in (Outcome.RESTART_PENDING, Outcome.VERIFIED):
         return

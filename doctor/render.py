@@ -31,6 +31,14 @@ RICH_MARK = {
     Status.SKIP: "[dim]-[/]",
     Status.ERROR: "[bold magenta]☠[/]",
 }
+TERMINAL_MARK = {  # the table's marks, as plain text for the details under it
+    Status.OK: "✔",
+    Status.INFO: "i",
+    Status.WARN: "!",
+    Status.FAIL: "✖",
+    Status.SKIP: "-",
+    Status.ERROR: "☠",
+}
 SHOWN_IN_DETAIL = (Status.INFO, Status.WARN, Status.FAIL, Status.ERROR)
 Redact = Callable[[str], str]
 
@@ -64,17 +72,28 @@ def rich_table(
     return table
 
 
-def details(run: Run, redact: Redact, *, verbose: bool = False, width: int = 88) -> list[str]:
+def details(
+    run: Run,
+    redact: Redact,
+    *,
+    verbose: bool = False,
+    width: int = 88,
+    marks: dict[Status, str] | None = None,
+    help_urls: dict[str, str] | None = None,
+) -> list[str]:
     """What each problem means and what to do, for every check that is not plainly ok.
 
     Each text is redacted whole before it is wrapped, so nothing that spans lines (a private
-    key pasted into an error message) slips through line by line.
+    key pasted into an error message) slips through line by line. Words are never broken, so a
+    path stays whole on its line. `marks` are the table's own (✔ ✖ on a terminal);
+    `help_urls` are the course's pages for a check (the policy's [help]).
     """
+    mark = marks or ASCII_MARK
     lines: list[str] = []
     for result in run.results:
         shown = [f for f in result.findings if f.status in SHOWN_IN_DETAIL]
         if result.status is Status.ERROR:
-            lines += ["", f"{ASCII_MARK[Status.ERROR]} {result.title} ({result.id})"]
+            lines += ["", f"{mark[Status.ERROR]} {result.title} ({result.id})"]
             lines.append(f"  devdoctor itself broke here: {redact(result.error or '')}")
             if result.origin != "builtin":
                 lines.append(f"  (from {result.origin}: tell its authors)")
@@ -87,17 +106,21 @@ def details(run: Run, redact: Redact, *, verbose: bool = False, width: int = 88)
             continue
         lines += ["", f"{result.title} ({result.id})"]
         for finding in shown:
-            lines.append(f"  {ASCII_MARK[finding.status]} {redact(finding.summary)}")
+            lines.append(f"  {mark[finding.status]:<6} {redact(finding.summary)}")
             if finding.subject:
                 lines.append(f"         about: {redact(finding.subject)}")
             for paragraph in redact(finding.detail).split("\n"):
-                wrapped = textwrap.wrap(paragraph, width=width - 9) or [""]
-                lines += [f"         {ln}".rstrip() for ln in wrapped]
+                wrapped = textwrap.wrap(
+                    paragraph, width=width - 9, break_long_words=False, break_on_hyphens=False
+                )
+                lines += [f"         {ln}".rstrip() for ln in wrapped or [""]]
             for key, value in finding.evidence:
                 lines.append(f"         {key}: {redact(value)}")
             if finding.fix:
                 title = redact(finding.fix.title)
                 lines.append(f"         fix: `devdoctor fix {finding.fix.id}` ({title})")
+        if help_urls and result.id in help_urls:
+            lines.append(f"         the course's help: {help_urls[result.id]}")
     return lines
 
 
@@ -121,12 +144,24 @@ def verdict(run: Run) -> str:
         parts.append(f"{len(failing)} problem(s) will break the build: {', '.join(failing)}")
     if warning:
         parts.append(f"{len(warning)} warning(s): {', '.join(warning)}")
+    looked = [r for r in run.results if r.status is not Status.SKIP]
+    if not looked and run.results:
+        reasons = sorted({r.skip_reason or "" for r in run.results})
+        return (
+            "Nothing was checked: "
+            + "; ".join(f"{_ids_with(run, reason)} ({reason})" for reason in reasons)
+            + ". Run `devdoctor check` without --only/--skip, where those checks apply."
+        )
     text = "No problems found." if not parts else "; ".join(parts) + "."
     if counts["skip"]:
-        text += f" {counts['skip']} check(s) skipped."
+        text += f" {counts['skip']} check(s) did not apply here."
     if fixable:
         text += f" To fix: devdoctor fix {' '.join(fixable)}"
     return text
+
+
+def _ids_with(run: Run, reason: str) -> str:
+    return ", ".join(r.id for r in run.results if (r.skip_reason or "") == reason)
 
 
 def run_json(run: Run, meta: dict[str, Any]) -> dict[str, Any]:

@@ -57,13 +57,32 @@ class UI:
             self.stream.flush()
 
     def ask(self, question: str) -> bool | None:
-        """Yes or no, default No; None when there is no terminal to ask in."""
+        """Yes or no, default No; None when there is no terminal to ask in.
+
+        Ctrl-C or Esc raises KeyboardInterrupt: the command stops, changing nothing, with 130.
+        """
         if not self.interactive:
             return None
         import questionary
 
-        answer = questionary.confirm(self.redact(question), default=False).ask()
-        return bool(answer)
+        asked = questionary.confirm(self.redact(question), default=False)
+        return bool(_escapable(asked).unsafe_ask())
+
+    def choose(self, question: str, choices: Sequence[tuple[str, str]]) -> list[str] | None:
+        """Tick any of `choices` (value, label), none ticked at first; None without a terminal.
+
+        Ctrl-C or Esc raises KeyboardInterrupt, as in `ask`.
+        """
+        if not self.interactive:
+            return None
+        import questionary
+
+        asked = questionary.checkbox(
+            self.redact(question),
+            choices=[questionary.Choice(self.redact(label), value=v) for v, label in choices],
+            instruction="(space ticks, enter confirms, esc cancels)",
+        )
+        return list(_escapable(asked).unsafe_ask() or [])
 
     def live_results(self, checks: Sequence[tuple[str, str]]) -> LiveResults:
         """A table that fills in as results arrive, with a line naming what is still running."""
@@ -109,6 +128,21 @@ class LiveResults:
         if final or not running:
             return table
         return Group(table, Text(f"checking: {', '.join(running)}", style="dim"))
+
+
+def _escapable(question: Any) -> Any:
+    """The question, with Esc leaving it like Ctrl-C does (prompt_toolkit binds no Esc)."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    keys = KeyBindings()
+
+    @keys.add("escape", eager=True)
+    def _cancel(event: Any) -> None:
+        event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, keys])
+    return question
 
 
 def _is_tty(stream: Any) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..exits import ExitCode
 from ..host import Host
 from ..model import Run
-from ..render import details, plain_table, redact_json, run_json, verdict
+from ..render import TERMINAL_MARK, details, plain_table, redact_json, run_json, verdict
 from ..repo import policy
 from ..ui import UI
 from .common import execute_checks, exit_code, meta, policy_warnings
@@ -28,7 +28,7 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
             + "\n"
         )
         return exit_code(results, args.strict)
-    text = human(results, ui, verbose=args.verbose)
+    text = human(results, ui, verbose=args.verbose, help_urls=dict(policy(host).help))
     if not ui.fancy:
         for line in plain_table(results.results, ui.redact):
             ui.say(line)
@@ -39,9 +39,13 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     return exit_code(results, args.strict)
 
 
-def human(results: Run, ui: UI, *, verbose: bool) -> list[str]:
+def human(
+    results: Run, ui: UI, *, verbose: bool, help_urls: dict[str, str] | None = None
+) -> list[str]:
     """The details of every finding that matters, then the verdict."""
-    return [*details(results, ui.redact, verbose=verbose), "", verdict(results)]
+    marks = TERMINAL_MARK if ui.fancy else None  # the table's own marks above the details
+    shown = details(results, ui.redact, verbose=verbose, marks=marks, help_urls=help_urls)
+    return [*shown, "", verdict(results)]
 
 
 def _write_log(path: Path, results: Run, ui: UI, *, verbose: bool) -> None:

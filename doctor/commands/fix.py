@@ -5,9 +5,9 @@ from __future__ import annotations
 from argparse import Namespace
 
 from ..exits import ExitCode
-from ..fixes import Consent, FixResult, fix_flow, under_sudo
+from ..fixes import Consent, FixResult, fix_flow, offer_follow_up, under_sudo
 from ..host import Host
-from ..model import Run, Status
+from ..model import Finding, Run, Status
 from ..runner import run_checks
 from ..ui import UI
 from .common import exit_code, select
@@ -39,41 +39,76 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     consent = Consent(
         yes=args.yes, yes_destroy=args.yes_destroy, dry_run=args.dry_run, course=args.course
     )
-    outcomes: list[FixResult] = []
-    for result in results.results:
-        for finding in result.findings:
-            if finding.fix is None or finding.status not in (Status.WARN, Status.FAIL):
-                continue
-            ui.say("")
-            ui.say(f"{result.id}: {finding.summary}")
-            outcomes.append(
-                fix_flow(
-                    finding,
-                    by_id[result.id],
-                    host,
-                    consent=consent,
-                    named=result.id in named,
-                    say=ui.say,
-                    ask=ui.ask,
-                )
-            )
-    if not outcomes:
+    offers = [
+        (result.id, finding)
+        for result in results.results
+        for finding in result.findings
+        if finding.fix is not None and finding.status in (Status.WARN, Status.FAIL)
+    ]
+    if not offers:
         _nothing_to_fix(results, ui)
         return exit_code(results, False) if results.status is Status.ERROR else ExitCode.OK
+    if not named and not args.yes and not args.dry_run and ui.interactive:
+        offers = _checklist(offers, ui)
+        if not offers:
+            ui.say("Nothing chosen: nothing changed.")
+            return ExitCode.NOT_APPLIED
+    outcomes: list[FixResult] = []
+    for cid, finding in offers:
+        ui.say("")
+        ui.say(f"{cid}: {finding.summary}")
+        outcomes.append(
+            fix_flow(
+                finding,
+                by_id[cid],
+                host,
+                consent=consent,
+                named=cid in named,
+                say=ui.say,
+                ask=ui.ask,
+                follow_up=len(offers) == 1,
+            )
+        )
+    if len(offers) > 1:  # a restart (wsl --shutdown) is offered once, after every fix
+        seen: set[tuple[str, ...]] = set()
+        for (_cid, finding), outcome in zip(offers, outcomes, strict=True):
+            assert finding.fix is not None
+            if finding.fix.offer and finding.fix.offer not in seen:
+                seen.add(finding.fix.offer)
+                offer_follow_up(finding.fix, outcome, host, ui.say, ui.ask)
     return max(o.outcome.exit_code for o in outcomes)
+
+
+def _checklist(offers: list[tuple[str, Finding]], ui: UI) -> list[tuple[str, Finding]]:
+    """The fixes the student ticks; destructive ones are only named, never ticked here."""
+    safe = [(cid, f) for cid, f in offers if f.fix is not None and not f.fix.destructive]
+    for cid, finding in offers:
+        if finding.fix is not None and finding.fix.destructive:
+            ui.say(
+                f"{cid}: {finding.summary}. Its fix removes data (saved first): run "
+                f"`devdoctor fix {cid}` to choose it by name."
+            )
+    if not safe:
+        return []
+    labels = [
+        (str(n), f"{cid}: {f.fix.title if f.fix else ''} ({f.summary})")
+        for n, (cid, f) in enumerate(safe)
+    ]
+    picked = ui.choose("Which fixes should devdoctor apply? Each shows its plan first.", labels)
+    return [safe[int(n)] for n in picked or []]
 
 
 def _nothing_to_fix(results: Run, ui: UI) -> None:
     problems = [r for r in results.results if r.status in (Status.WARN, Status.FAIL)]
     if not problems:
+        skipped = [r for r in results.results if r.status is Status.SKIP]
+        looked = [r.id for r in results.results if r.status is not Status.SKIP]
         ui.say(
-            "Nothing to fix: "
-            + (
-                ", ".join(f"{r.id} is {r.status.value}" for r in results.results)
-                or "no check with a fix applies here"
-            )
-            + "."
+            "Nothing to fix"
+            + (f": {', '.join(looked)} found no problem they can fix." if looked else ".")
         )
+        for r in skipped:
+            ui.say(f"  {r.id} did not run: {r.skip_reason}")
     else:
         for r in problems:
             ui.say(f"{r.id}: {r.summary} (no automatic fix; see `devdoctor explain {r.id}`)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from argparse import Namespace
 
 from ..exits import ExitCode
@@ -10,8 +11,23 @@ from ..ui import UI
 
 
 def run(args: Namespace, ui: UI) -> ExitCode:
-    """One line per check (and one per plugin that failed to load)."""
+    """One line per check (and one per plugin that failed to load); `--json` for scripts."""
     checks, errors = load_checks(plugins=plugins_on())
+    if args.json:
+        rows: list[dict[str, object]] = [
+            {
+                "id": c.check.id,
+                "title": c.check.title,
+                "scope": c.check.scope.value,
+                "needs": list(c.check.needs),
+                "fix": c.check.fix_description or None,
+                "origin": c.origin,
+            }
+            for c in checks
+        ]
+        rows += [{"id": e.id, "error": e.error, "origin": e.origin} for e in errors]
+        ui.stream.write(json.dumps({"schema": 1, "checks": rows}, indent=2) + "\n")
+        return ExitCode.OK
     for loaded in checks:
         check = loaded.check
         origin = "" if loaded.origin == "builtin" else f"  [{loaded.origin}]"

@@ -125,3 +125,47 @@ def test_the_live_table_on_a_terminal(tmp_path: Path, terminal: list[Terminal]) 
     assert "EXIT=1" in screen
     assert "✖" in screen and "wsl-memory" in screen
     assert "checking:" not in screen.split("EXIT=")[0].splitlines()[-3:]  # progress line is gone
+
+
+def test_fix_without_an_id_offers_a_checklist_with_nothing_ticked(
+    tmp_path: Path, terminal: list[Terminal]
+) -> None:
+    fake = wsl_host(tmp_path)
+    before = fake.file(WSLCONFIG).read_bytes()
+    term = open_fix(fake, terminal, "fix")
+    screen = term.wait_for("Which fixes")
+    assert "wsl-memory" in screen and "●" not in screen  # none ticked at first
+    term.type("Enter")  # confirming with nothing ticked changes nothing
+    screen = term.wait_for("EXIT=")
+    assert "Nothing chosen" in screen and "EXIT=4" in screen
+    assert fake.file(WSLCONFIG).read_bytes() == before
+
+    chosen = open_fix(fake, terminal, "fix")
+    chosen.wait_for("Which fixes")
+    chosen.type("Space")
+    chosen.type("Enter")
+    screen = chosen.wait_for("Apply")
+    assert "+memory=8GB" in screen  # the plan comes before its own question
+    chosen.type("y")
+    screen = chosen.wait_for("EXIT=")
+    assert "EXIT=0" in screen, screen
+    assert b"memory=8GB" in fake.file(WSLCONFIG).read_bytes()
+
+
+@pytest.mark.parametrize("key", ["C-c", "Escape"])
+def test_ctrl_c_or_esc_at_any_question_changes_nothing_and_exits_130(
+    tmp_path: Path, terminal: list[Terminal], key: str
+) -> None:
+    fake = wsl_host(tmp_path)
+    before = fake.file(WSLCONFIG).read_bytes()
+    at_list = open_fix(fake, terminal, "fix")
+    at_list.wait_for("Which fixes")
+    at_list.type(key)
+    assert "EXIT=130" in at_list.wait_for("EXIT=")
+
+    at_confirm = open_fix(fake, terminal, "fix", "wsl-memory")
+    at_confirm.wait_for("Apply")
+    at_confirm.type(key)
+    assert "EXIT=130" in at_confirm.wait_for("EXIT=")
+    assert fake.file(WSLCONFIG).read_bytes() == before
+    assert not list((fake.state / "journal").glob("*/*.old"))
