@@ -11,12 +11,12 @@ from __future__ import annotations
 
 CHECKS: dict[str, str] = {
     "host-resources": "host.host_resources:HostResources",
-    "vscode": "host.vscode:Vscode",
     "wsl-version": "wsl.wsl_version:WslVersion",
     "wsl-memory": "wsl.wsl_memory:WslMemory",
     "docker-daemon": "docker.docker_daemon:DockerDaemon",
     "docker-resources": "docker.docker_resources:DockerResources",
     "docker-desktop": "docker.docker_desktop:DockerDesktop",
+    "vscode": "host.vscode:Vscode",
     "home-volume": "docker.home_volume:HomeVolume",
     "devcontainer": "course.devcontainer:Devcontainer",
     "script-shebangs": "course.script_shebangs:ScriptShebangs",
