@@ -69,6 +69,13 @@ def provider(name: str) -> Callable[[Any], Any]:
     return _target(f"{__package__}.checks.", FACTS[name])  # type: ignore[no-any-return]
 
 
+def report_facts() -> list[str]:
+    """The names of the facts that add lines to the report's header, in the areas' order."""
+    from .checks import FACTS
+
+    return [name for name in FACTS if name.startswith("report:")]
+
+
 def change_kinds() -> dict[str, Callable[[], Any]]:
     """The kinds of change areas define (checks' CHANGES), each as a loader of its class."""
     from .checks import CHANGES

@@ -33,20 +33,49 @@ def signature(run: Run) -> str:
 
 def header(host: Host, run: Run) -> list[str]:
     """Versions, repository, variant and policy: what staff ask first."""
-    git = git_state(host)
     name, why = variant(host)
     course = policy(host)
-    state = git.get("dirty")
-    dirty = {True: "with local changes", False: "clean"}.get(state, "unknown")  # type: ignore[call-overload]
     return [
+        *([f"course: {course.course_name}"] if course.course_name else []),
         f"devdoctor {__version__} on {host.platform.value} ({_os_name(host)}), "
         f"Python {platform.python_version()}",
-        f"course repository: commit {git.get('head') or 'unknown'}, {dirty}",
+        *[f"{label}: {value}" for label, value in area_lines(host)],
+        f"course repository: {repository_line(host)}",
         f"variant: {name or 'none'} ({why})",
         f"policy: {course.path or 'none (devdoctor defaults)'}"
         + (f" sha256 {course.sha256[:12]}" if course.sha256 else ""),
         f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
     ]
+
+
+def repository_line(host: Host) -> str:
+    """The checkout in plain words: its commit, and whether the student changed anything."""
+    if host.repo_root is None:
+        return "none found (run devdoctor inside the course folder, or pass --repo)"
+    git = git_state(host)
+    head, dirty = git.get("head"), git.get("dirty")
+    if head is None:
+        return "not a git checkout (or git could not read it)"
+    if dirty is True:
+        changes = "with local changes"
+    elif dirty is False:
+        changes = "no local changes"
+    else:
+        changes = "git could not say whether it has local changes"
+    return f"commit {head}, {changes}"
+
+
+def area_lines(host: Host) -> list[tuple[str, str]]:
+    """The versions each area adds (Windows, WSL, Docker, VS Code), each under a bound."""
+    from .registry import report_facts
+
+    lines: list[tuple[str, str]] = []
+    for name in report_facts():
+        try:
+            lines += host.provided(name)
+        except Exception as exc:  # one area's broken probe must not lose the whole report
+            lines.append((name.partition(":")[2], f"unknown ({type(exc).__name__})"))
+    return lines
 
 
 def _os_name(host: Host) -> str:
@@ -122,5 +151,5 @@ def copy_to_clipboard(host: Host, text: str) -> str:
         argv, data = ["xclip", "-selection", "clipboard"], text.encode()
     done = host.run(argv, input=data, timeout=5)
     if done.ok:
-        return "Copied to the clipboard: paste it into the course forum."
+        return "Copied to the clipboard."
     return f"Could not copy ({done.describe()}): open the file and copy it by hand."

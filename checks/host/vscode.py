@@ -83,6 +83,18 @@ def code_command(host: Host) -> str | None:
     return host.which("code") or host.which("code-insiders")
 
 
+def report_lines(host: Host) -> list[tuple[str, str]]:
+    """The report header's VS Code line: the edition and its Dev Containers version."""
+    if host.platform is Platform.CONTAINER:
+        return []
+    for folder, edition in extension_folders(host):
+        install = read_install(host, folder, edition)
+        if install is not None:
+            version = install.extensions.get(DEV_CONTAINERS, "not installed")
+            return [("VS Code", f"{edition}, Dev Containers {version}")]
+    return [("VS Code", "not found")]
+
+
 class Vscode(Check):
     """VS Code, its `code` command, and the Dev Containers extension.
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..exits import ExitCode
 from ..host import Host
+from ..repo import policy
 from ..reporting import copy_to_clipboard, render
 from ..ui import UI
 from .common import execute_checks, exit_code, meta
@@ -32,8 +33,11 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     ui.say(text.rstrip("\n") if args.format != "json" else f"({args.format} report)")
     ui.say("")
     ui.say(f"Report written to {path}")
+    forum = policy(host).forum_url
+    where = f"the course forum: {forum}" if forum else "the course forum"
     if args.copy:
         ui.say(copy_to_clipboard(host, text))
+        ui.say(f"Paste it into {where}")
     else:
-        ui.say("Paste it into the course forum (add --copy to put it on the clipboard).")
+        ui.say(f"Paste it into {where} (add --copy to put it on the clipboard).")
     return exit_code(results, False)
