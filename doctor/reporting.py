@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import sys
 import time
+from collections.abc import Callable
 
 from . import __version__
 from .host import Host, Platform
-from .model import Run, Status
+from .model import Fix, Run, Status
 from .render import ASCII_MARK, plain_table, redact_json, run_json
 from .repo import git_state, policy, variant
 from .ui import UI
@@ -91,14 +93,9 @@ def _kernel(host: Host) -> str:
     return parts[2] if len(parts) > 2 else "unknown"
 
 
-def body(run: Run, *, markdown: bool) -> list[str]:
-    """Every result, then the findings that matter with their evidence and fixes."""
-    lines: list[str] = []
-    if markdown:
-        lines += ["| | check | result |", "|---|---|---|"]
-        lines += [f"| {ASCII_MARK[r.status]} | `{r.id}` | {r.summary} |" for r in run.results]
-    else:
-        lines += plain_table(run.results, lambda text: text)  # redacted whole, below
+def body(run: Run) -> list[str]:
+    """Every result, then the findings that matter with their evidence and fixes (plain text)."""
+    lines = plain_table(run.results, lambda text: text)  # redacted whole, by the caller
     for result in run.results:
         for finding in result.findings:
             if finding.status in (Status.OK, Status.SKIP):
@@ -108,16 +105,54 @@ def body(run: Run, *, markdown: bool) -> list[str]:
                 lines.append(f"    about: {finding.subject}")
             lines += [f"    {key}: {value}" for key, value in finding.evidence]
             if finding.fix:
-                scope = (
-                    " (course repository: for staff)" if finding.fix.scope.value == "course" else ""
-                )
-                lines.append(f"    fix: devdoctor fix {finding.fix.id}: {finding.fix.title}{scope}")
+                lines.append(f"    fix: {_fix_line(finding.fix)}")
         if result.status is Status.ERROR:
             lines += [
                 "",
                 f"{ASCII_MARK[Status.ERROR]} {result.id}: devdoctor broke: {result.error}",
             ]
     return lines
+
+
+def markdown_body(run: Run, redact: Callable[[str], str]) -> list[str]:
+    """The same for GitHub: a real table, and each finding its own block with a list.
+
+    Text is redacted before it is escaped, so a placeholder is never read as an HTML tag.
+    """
+
+    def md(text: str) -> str:
+        return md_escape(redact(text))
+
+    lines = ["| | check | result |", "|---|---|---|"]
+    mark = {status: md_escape(text) for status, text in ASCII_MARK.items()}
+    lines += [f"| {mark[r.status]} | `{r.id}` | {md(r.summary)} |" for r in run.results]
+    for result in run.results:
+        shown = [f for f in result.findings if f.status not in (Status.OK, Status.SKIP)]
+        for finding in shown:
+            lines += ["", f"#### {mark[finding.status]} `{finding.code}`", ""]
+            lines += [md(finding.summary), ""]
+            if finding.subject:
+                lines.append(f"- **about:** {md(finding.subject)}")
+            lines += [f"- **{md(key)}:** {md(value)}" for key, value in finding.evidence]
+            if finding.fix:
+                lines.append(f"- **fix:** {md(_fix_line(finding.fix))}")
+        if result.status is Status.ERROR:
+            lines += ["", f"#### {mark[Status.ERROR]} `{result.id}`", ""]
+            lines.append(f"devdoctor broke: {md(result.error or '')}")
+    return lines
+
+
+_MD_SPECIAL = re.compile(r"[\\*_<>|\[\]#]")
+
+
+def md_escape(text: str) -> str:
+    """Text that GitHub's markdown shows as written: no emphasis, tags or table breaks."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m[0], text)
+
+
+def _fix_line(fix: Fix) -> str:
+    scope = " (course repository: for staff)" if fix.scope.value == "course" else ""
+    return f"devdoctor fix {fix.id}: {fix.title}{scope}"
 
 
 def render(host: Host, run: Run, fmt: str, ui: UI, envelope: dict[str, object]) -> str:
@@ -128,11 +163,10 @@ def render(host: Host, run: Run, fmt: str, ui: UI, envelope: dict[str, object]) 
     first = signature(run)
     lines = header(host, run)
     if fmt == "markdown":
-        text = "\n".join(
-            [f"**{first}**", "", *[f"- {ln}" for ln in lines], "", *body(run, markdown=True)]
-        )
+        head = [f"- {md_escape(ui.redact(ln))}" for ln in lines]
+        text = "\n".join([f"**{first}**", "", *head, "", *markdown_body(run, ui.redact)])
     else:
-        text = "\n".join([first, *lines, "", *body(run, markdown=False)])
+        text = "\n".join([first, *lines, "", *body(run)])
         if fmt == "forum":
             text = f"```\n{text}\n```"
     return ui.redact(text) + "\n"

@@ -45,7 +45,7 @@ def test_markdown_and_json_formats(fake, tmp_path: Path) -> None:  # type: ignor
     fake.cli("report", "--only", "wsl-memory", "--format", "markdown", "--output", str(md))
     text = md.read_text()
     assert text.startswith("**devdoctor-signature: wsl-memory/too-little-memory**")
-    assert "| [FAIL] | `wsl-memory` |" in text
+    assert "| \\[FAIL\\] | `wsl-memory` |" in text
     js = tmp_path / "r.json"
     fake.cli("report", "--only", "wsl-memory", "--format", "json", "--output", str(js))
     data = json.loads(js.read_text())
@@ -68,3 +68,20 @@ def test_copy_hands_clip_exe_utf16_with_a_bom(fake, tmp_path: Path) -> None:  # 
     data = got.read_bytes()
     assert data.startswith(b"\xff\xfe")
     assert data[2:].decode("utf-16-le") == (tmp_path / "r.txt").read_text()
+
+
+def test_markdown_renders_as_intended_on_github(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Parsed with a CommonMark parser: a real table, a block per finding, nothing dropped."""
+    from markdown_it import MarkdownIt
+
+    md = tmp_path / "r.md"
+    fake.cli(
+        "report", "--only", "wsl-memory,wsl-version", "--format", "markdown", "--output", str(md)
+    )
+    html = MarkdownIt("commonmark").enable("table").render(md.read_text())
+    assert "<table>" in html and "<td><code>wsl-memory</code></td>" in html
+    assert "<h4>[FAIL] <code>wsl-memory/too-little-memory</code></h4>" in html
+    # evidence is a list under its finding, not one merged paragraph
+    assert html.count("<li><strong>") >= 3
+    # a redaction placeholder survives as text instead of vanishing as an HTML tag
+    assert "/mnt/c/Users/&lt;user&gt;/.wslconfig" in html or "[user]" in html
