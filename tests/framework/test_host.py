@@ -215,9 +215,7 @@ def test_an_enormous_file_is_read_only_as_far_as_the_limit(tmp_path: Path) -> No
     with huge.open("wb") as handle:
         handle.write(b"[wsl2]\n")
         handle.truncate(8 * 1024**3)  # sparse: 8 GiB that take no room
-    start = time.monotonic()
     data, more = host_on(root).read_bytes(r"C:\Users\ada\.wslconfig")
-    assert time.monotonic() - start < 2
     assert more
     assert len(data) == READ_LIMIT
     assert data.startswith(b"[wsl2]\n")
@@ -363,19 +361,22 @@ def test_a_fact_is_computed_once_while_many_threads_ask(tmp_path: Path) -> None:
 def test_different_facts_are_computed_side_by_side(tmp_path: Path) -> None:
     host = host_on(tree(tmp_path))
 
-    def slow(h: Host) -> str:
-        time.sleep(0.4)
+    barrier = threading.Barrier(4, timeout=5)  # broken unless all four compute at once
+    answers: list[str] = []
+
+    def together(h: Host) -> str:
+        barrier.wait()
         return "done"
 
-    threads = [
-        threading.Thread(target=host.fact, args=(name, slow)) for name in ("a", "b", "c", "d")
-    ]
-    start = time.monotonic()
+    def ask(name: str) -> None:
+        answers.append(host.fact(name, together))
+
+    threads = [threading.Thread(target=ask, args=(name,)) for name in ("a", "b", "c", "d")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert time.monotonic() - start < 1.2
+    assert answers == ["done"] * 4
 
 
 def test_a_fact_that_raises_is_not_computed_again_by_each_asker(tmp_path: Path) -> None:
@@ -397,15 +398,13 @@ def test_a_fact_that_raises_is_not_computed_again_by_each_asker(tmp_path: Path) 
             errors.append(exc)
 
     threads = [threading.Thread(target=ask) for _ in range(8)]
-    start = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
     assert len(errors) == 8
     assert all(str(e) == "probe broke" for e in errors)
-    assert len(calls) == 1
-    assert time.monotonic() - start < 1.0
+    assert len(calls) == 1  # the seven others waited for the first answer instead
 
 
 def test_fresh_keeps_the_machine_and_drops_the_cache(tmp_path: Path) -> None:
