@@ -98,6 +98,10 @@ class Finding:
     detail: str = ""
     evidence: tuple[tuple[str, str], ...] = ()
     fix: Fix | None = None
+    path: str = ""
+    """Where the cause is, when it is a file (relative to the course repository if inside it),
+    for CI annotations and editors; `line` is its 1-based line when known."""
+    line: int | None = None
 
     @property
     def slug(self) -> str:
@@ -114,6 +118,7 @@ class Finding:
             "detail": self.detail,
             "evidence": dict(self.evidence),
             "fix": self.fix.to_json() if self.fix else None,
+            "location": {"path": self.path, "line": self.line} if self.path else None,
         }
 
 
@@ -158,6 +163,8 @@ class Check:
         detail: str = "",
         evidence: tuple[tuple[str, str], ...] = (),
         fix: Fix | None = None,
+        path: str = "",
+        line: int | None = None,
     ) -> Finding:
         """A finding whose code is `<check id>/<slug>`; a misspelt field is a type error."""
         return Finding(
@@ -168,6 +175,8 @@ class Check:
             detail=detail,
             evidence=evidence,
             fix=fix,
+            path=path,
+            line=line,
         )
 
 

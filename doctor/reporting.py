@@ -16,12 +16,17 @@ from collections.abc import Callable
 
 from . import __version__
 from .host import Host, Platform
+from .install_id import install_id
 from .model import Fix, Run, Status
 from .render import ASCII_MARK, plain_table, redact_json, run_json
 from .repo import git_state, policy, variant
 from .ui import UI
 
 SIGNATURE = "devdoctor-signature:"
+REPORT_LINE = "devdoctor-report:"
+FORMAT = 1
+"""The forum format's version, on the line after the signature (`devdoctor-report: v1 id=…`).
+Reports from before it (devdoctor 0.1.0) have no such line and are read as version 0."""
 
 
 def signature(run: Run) -> str:
@@ -31,6 +36,11 @@ def signature(run: Run) -> str:
     warned = sorted({f.code for r in run.results for f in r.findings if f.status is Status.WARN})
     codes = " ".join([*failed, *errors]) or "ok"
     return f"{SIGNATURE} {codes}" + (f" + {' '.join(warned)}" if warned else "")
+
+
+def report_line(host: Host) -> str:
+    """The format's version and this install's random id, for `devdoctor summarize`."""
+    return f"{REPORT_LINE} v{FORMAT} id={install_id(host)}"
 
 
 def header(host: Host, run: Run) -> list[str]:
@@ -161,7 +171,7 @@ def render(host: Host, run: Run, fmt: str, ui: UI, envelope: dict[str, object]) 
         data = redact_json(run_json(run, envelope), ui.redact)
         return json.dumps(data, indent=2) + "\n"
     first = signature(run)
-    lines = header(host, run)
+    lines = [report_line(host), *header(host, run)]
     if fmt == "markdown":
         head = [f"- {md_escape(ui.redact(ln))}" for ln in lines]
         text = "\n".join([f"**{first}**", "", *head, "", *markdown_body(run, ui.redact)])

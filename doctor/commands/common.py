@@ -11,11 +11,13 @@ from pathlib import Path
 from .. import __version__
 from ..exits import ExitCode
 from ..host import Host
+from ..install_id import install_id
 from ..model import Run, Scope, Status
 from ..options import FixParams, RunOptions
 from ..policy import Policy
 from ..registry import Loaded, LoadError, builtin_ids, load_checks, plugins_on
 from ..repo import git_state, policy, variant
+from ..reporting import FORMAT
 from ..runner import run_checks
 from ..sizes import parse_size
 from ..ui import UI
@@ -98,16 +100,19 @@ def execute_checks(args: Namespace, host: Host, ui: UI, *, live: bool) -> Run:
     return run_checks(checks, host, load_errors=errors, skipped=skipped, timeout_scale=scale)
 
 
-def meta(host: Host, run: Run) -> dict[str, object]:
-    """Everything in the JSON envelope besides the results."""
+def meta(host: Host, run: Run, *, report: bool = False) -> dict[str, object]:
+    """Everything in the JSON envelope besides the results (`report`: an install's report)."""
     name, _why = variant(host)
-    return {
+    envelope: dict[str, object] = {
         "schema": 1,
         "tool": {"name": "devdoctor", "version": __version__},
         "host": {"platform": host.platform.value, "variant": name},
         "policy": policy(host).to_json(),
         "repo": git_state(host),
     }
+    if report:
+        envelope["report"] = {"format": FORMAT, "install_id": install_id(host)}
+    return envelope
 
 
 def exit_code(run: Run, strict: bool) -> ExitCode:

@@ -18,7 +18,7 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     """Run the checks, write the report to a file, optionally copy it."""
     args.json = False
     results = execute_checks(args, host, ui, live=False)
-    text = render(host, results, args.format, ui, meta(host, results))
+    text = render(host, results, args.format, ui, meta(host, results, report=True))
     suffix = {"json": ".json", "markdown": ".md"}.get(args.format, ".txt")
     if args.output:
         path = Path(args.output)

@@ -31,7 +31,8 @@ def test_forum_report_is_fenced_signed_and_redacted(fake, tmp_path: Path) -> Non
     lines = text.splitlines()
     assert lines[0] == "```" and lines[-1] == "```"
     assert lines[1] == "devdoctor-signature: wsl-memory/too-little-memory"
-    assert lines[2].startswith("devdoctor 0.1.0 on wsl")
+    assert lines[2].startswith("devdoctor-report: v1 id=")
+    assert lines[3].startswith("devdoctor 0.1.0 on wsl")
     assert "[FAIL] wsl-memory" in text
     assert "fix: devdoctor fix wsl-memory" in text
     for secret in ("student", "alice", "Alice Example", "uni.example.edu", "student-laptop"):
