@@ -24,7 +24,8 @@ def install_id(host: Host) -> str:
     """This install's id, made on first use; a fresh one (not kept) if it cannot be written."""
     path = host.state_dir / FILE
     try:
-        text = path.read_text(encoding="ascii", errors="replace").strip()[:64]
+        with path.open("rb") as handle:  # our own small file; still, read a bounded amount
+            text = handle.read(64).decode("ascii", errors="replace").strip()
         if _ID.match(text):
             return text
     except OSError:
