@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--deep", action="store_true", help="slower, more thorough probes")
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--log", metavar="FILE", help="also write the results to FILE")
+    check.add_argument(
+        "--sarif", metavar="FILE", help="also write the results as SARIF 2.1.0 (code scanning)"
+    )
 
     fix = command("fix", "repair what can be repaired safely (asks first)")
     fix.add_argument(

@@ -7,11 +7,13 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
+from ..ci_output import github_annotations, sarif, step_summary
 from ..exits import ExitCode
 from ..host import Host
 from ..model import Run
 from ..render import TERMINAL_MARK, details, plain_table, redact_json, run_json, verdict
 from ..repo import policy
+from ..reporting import markdown_body
 from ..ui import UI
 from .common import execute_checks, exit_code, meta, policy_warnings
 
@@ -22,6 +24,7 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
         # stdout must stay pure JSON with --json: the warnings are inside it as well
         print(f"warning: {ui.redact(warning)}", file=sys.stderr if args.json else ui.stream)
     results = execute_checks(args, host, ui, live=True)
+    _for_ci(args, host, results, ui)
     if args.json:
         ui.stream.write(
             json.dumps(redact_json(run_json(results, meta(host, results)), ui.redact), indent=2)
@@ -51,3 +54,30 @@ def human(
 def _write_log(path: Path, results: Run, ui: UI, *, verbose: bool) -> None:
     lines = plain_table(results.results, ui.redact) + human(results, ui, verbose=verbose)
     path.write_text(ui.redact("\n".join(lines)) + "\n", encoding="utf-8")  # the verdict too
+
+
+def _for_ci(args: Namespace, host: Host, results: Run, ui: UI) -> None:
+    """SARIF to a file (--sarif); under GitHub Actions, annotations and the job summary."""
+    if getattr(args, "sarif", None):
+        data = sarif(results, ui.redact, lambda cid: _explanation(cid))
+        Path(args.sarif).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    if host.env.get("GITHUB_ACTIONS") != "true":
+        return
+    # Workflow commands are read from the job's output: stderr under --json keeps stdout JSON.
+    stream = sys.stderr if args.json else ui.stream
+    for line in github_annotations(results, ui.redact):
+        print(line, file=stream)
+    summary = host.env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(results, markdown_body(results, ui.redact)))
+
+
+def _explanation(cid: str) -> str:
+    """A built-in check's explanation in one paragraph, for SARIF's rule descriptions."""
+    from ..registry import builtin_check, builtin_ids
+
+    if cid not in builtin_ids():
+        return ""
+    check = builtin_check(cid)
+    return " ".join((check.explanation or type(check).__doc__ or "").split())
