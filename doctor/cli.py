@@ -116,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--only", metavar="IDS", help="only these checks (comma-separated)")
     report.add_argument("--skip", metavar="IDS", help="leave out these checks")
 
+    summarize = command(
+        "summarize", "course staff: saved or pasted reports -> the class at a glance"
+    )
+    summarize.add_argument(
+        "paths", nargs="+", metavar="PATH", help="report files, or folders of them (forum posts)"
+    )
+    summarize.add_argument(
+        "--format",
+        choices=("table", "markdown", "json"),
+        default="table",
+        help="table (terminal), markdown (an announcement to post), json",
+    )
+
     command("list", "list every check")
     explain = command("explain", "what a check looks at, and how to fix it by hand")
     explain.add_argument("id", metavar="ID")
@@ -145,7 +158,7 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
     ui = UI(redact=lambda s: s)
     command = importlib.import_module(f".commands.{args.command}", __package__)
     try:
-        if args.command in ("list", "explain"):
+        if args.command in ("list", "explain", "summarize"):
             return ExitCode(command.run(args, ui))
         from .commands.common import make_host
 
