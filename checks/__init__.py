@@ -34,9 +34,11 @@ FACTS: dict[str, str] = {
     "windows-ram": "wsl.windows:ram_figure",
     "variant": "course.variant:variant_fact",
     "report:vscode": "host.vscode:report_lines",
+    "policy-draft": "course.policy_draft:draft",
 }
 """Facts the framework asks the areas for by name (Host.provided), never by import:
 `identities` (names and homes the redactor must hide beyond the environment's), `windows-ram`
 (the machine's RAM seen from WSL, a Figure), `variant` (the configuration this run is about
 and why, as (name or None, reason)). Each `report:<area>` fact gives the lines that area adds
-to the report's header, as (label, value) pairs: the versions staff always ask for."""
+to the report's header, as (label, value) pairs: the versions staff always ask for.
+`policy-draft` is what the repository already says about its needs, for `devdoctor init`."""

@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="table (terminal), markdown (an announcement to post), json",
     )
 
+    command("init", "course staff: write a commented .devdoctor.toml for this repository")
+
     command("list", "list every check")
     explain = command("explain", "what a check looks at, and how to fix it by hand")
     explain.add_argument("id", metavar="ID")

@@ -1,0 +1,56 @@
+"""`devdoctor init`: a commented policy file from what a course repository holds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from devdoctor.policy import load_policy
+
+from tests.courserepo import DEVDOCTOR, course_env, make_repo
+
+
+def test_init_writes_what_the_repository_says_and_never_overwrites(tmp_path: Path) -> None:
+    env = course_env(tmp_path)
+    cpu = {
+        "build": {"dockerfile": "../Dockerfile"},
+        "hostRequirements": {"memory": "16gb"},
+        "mounts": ["source=dl101-home,target=/home/vscode/.local,type=volume"],
+    }
+    gpu = {**cpu, "runArgs": ["--gpus", "all"]}
+    repo = make_repo(
+        tmp_path,
+        env,
+        {
+            ".devcontainer/cpu/devcontainer.json": json.dumps(cpu),
+            ".devcontainer/gpu/devcontainer.json": json.dumps(gpu),
+            ".devcontainer/Dockerfile": "FROM python:3.11\n",
+            "requirements.txt": "numpy==2.1.0\n",
+        },
+    )
+    done = subprocess.run([DEVDOCTOR, "init", "--repo", str(repo)], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = (repo / ".devdoctor.toml").read_text()
+    assert 'default_variant = "cpu"  # the configuration used when several exist; found: ' \
+        "variants found: cpu, gpu" in text
+    assert 'memory = "16GB"' in text and 'name = "dl101-home"' in text
+    assert 'required = "auto"' in text and "the gpu variant asks for a GPU" in text
+    assert 'files = ["requirements.txt"]' in text
+    assert '# forum_url = "https://edstem.org/..."' in text  # the rest stays a commented reference
+    policy = load_policy(repo)
+    assert policy.default_variant == "cpu" and policy.wsl_memory == 16 * 1024**3
+    assert policy.volume_name == "dl101-home"
+
+    again = subprocess.run([DEVDOCTOR, "init", "--repo", str(repo)], env=env, capture_output=True,
+                           text=True, timeout=60, check=False)  # fmt: skip
+    assert again.returncode == 4 and "already exists" in again.stdout
+    assert (repo / ".devdoctor.toml").read_text() == text
+
+
+def test_init_without_a_repository_is_a_usage_error(tmp_path: Path) -> None:
+    env = course_env(tmp_path)
+    done = subprocess.run([DEVDOCTOR, "init", "--repo", str(tmp_path / "none")], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 2
