@@ -15,12 +15,12 @@ from devdoctor.checks.course.configs import (
     HostRequirements,
     Mount,
     find_configs,
-    find_repo,
     load,
     referenced_paths,
     substitute,
     variable_pattern,
 )
+from devdoctor.repo import find_repo  # the one implementation (configs.py had a copy)
 
 from tests import TESTS
 
