@@ -8,6 +8,7 @@ prints: output is the framework's. The README documents every check under its id
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
@@ -153,3 +154,24 @@ def test_the_readme_explains_exactly_the_registrys_checks() -> None:
 def test_the_readme_parser_sees_a_missing_or_extra_check() -> None:
     text = f"# x\n{SECTION}\n\n### `a-b`: one\n\ntext\n\n### `c`: two\n\n## Next\n\n### `d`: no\n"
     assert readme_check_ids(text) == ["a-b", "c"]
+
+
+# ------------------------------------------------------------------------- the tests' own home
+
+
+def test_tests_run_with_a_home_and_state_of_their_own(tmp_path: Path) -> None:
+    """tests/conftest.py's guard: this process's HOME and state directory are temporary."""
+    from tests.conftest import REAL_HOME, REAL_STATE, changes, snapshot
+
+    assert Path(os.environ["HOME"]) != REAL_HOME
+    state = Host(repo_root=None).state_dir  # from this process's environment
+    assert not state.is_relative_to(REAL_STATE) and not state.is_relative_to(REAL_HOME)
+    assert Host(env={"HOME": os.environ["HOME"]}, repo_root=None).state_dir != REAL_STATE
+    before = snapshot(tmp_path)
+    (tmp_path / "journal").mkdir()
+    (tmp_path / "journal" / "entry.json").write_text("{}")
+    assert changes(before, snapshot(tmp_path)) == [
+        f"changed {tmp_path}",
+        f"created {tmp_path / 'journal'}",
+        f"created {tmp_path / 'journal' / 'entry.json'}",
+    ]
