@@ -90,9 +90,8 @@ def this_machine() -> Host:
     return Host(env={}, repo_root=None)
 
 
-def find_configs(repo: Path, *, host: Host | None = None) -> list[ConfigFile]:
+def find_configs(repo: Path, *, host: Host) -> list[ConfigFile]:
     """List the configurations in the spec's order of precedence; the first is the CLI default."""
-    host = host or this_machine()
     if not repo.is_absolute() and host.cwd is not None:
         repo = Path(host.cwd, repo)
     repo = Path(os.path.normpath(repo))
