@@ -5,7 +5,7 @@ What other areas may use is exported here; the modules behind it are this area's
 
 from __future__ import annotations
 
-from .configs import ConfigError, ConfigFile, DevcontainerConfig, variable_pattern
+from .configs import ConfigError, ConfigFile, DevcontainerConfig, this_machine, variable_pattern
 from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "chosen_devcontainer",
     "configs",
     "script_in_repo",
+    "this_machine",
     "variable_pattern",
 ]

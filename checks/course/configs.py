@@ -15,9 +15,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .jsonc import JsoncError, loads
+from .jsonc import JsonFileError, read_json
+
+if TYPE_CHECKING:
+    from devdoctor import Host
 
 __all__ = [
     "LIFECYCLE_KEYS",
@@ -28,10 +31,11 @@ __all__ = [
     "HostRequirements",
     "Mount",
     "find_configs",
-    "find_repo",
+    "gpu_run_args",
     "load",
     "referenced_paths",
     "substitute",
+    "this_machine",
     "variable_pattern",
 ]
 
@@ -78,61 +82,29 @@ class ConfigFile:
         return parent  # a file picked by hand
 
 
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:
-        return False
+def this_machine() -> Host:
+    """A Host on this machine, for callers that were given none (the home-volume check's
+    Dockerfile lookup, tests): what it reads is what a plain run reads."""
+    from devdoctor import Host
+
+    return Host(env={}, repo_root=None)
 
 
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
-
-
-def find_configs(repo: Path) -> list[ConfigFile]:
+def find_configs(repo: Path, *, host: Host) -> list[ConfigFile]:
     """List the configurations in the spec's order of precedence; the first is the CLI default."""
-    repo = Path(os.path.abspath(repo))
+    if not repo.is_absolute() and host.cwd is not None:
+        repo = Path(host.cwd, repo)
+    repo = Path(os.path.normpath(repo))
     found: list[ConfigFile] = []
     for candidate in (repo / ".devcontainer" / "devcontainer.json", repo / ".devcontainer.json"):
-        if _is_file(candidate):
+        if host.is_file(candidate):
             found.append(ConfigFile(candidate, "default"))
-    try:
-        entries = list((repo / ".devcontainer").iterdir())
-    except OSError:
-        entries = []
-    folders = sorted((entry for entry in entries if _is_dir(entry)), key=lambda e: e.name)
-    for folder in folders:
+    folders = [repo / ".devcontainer" / name for name in host.listdir(str(repo / ".devcontainer"))]
+    for folder in sorted((f for f in folders if host.is_dir(f)), key=lambda f: f.name):
         candidate = folder / "devcontainer.json"
-        if _is_file(candidate):
+        if host.is_file(candidate):
             found.append(ConfigFile(candidate, folder.name))
     return found
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except OSError:
-        return False
-
-
-def find_repo(start: Path) -> Path | None:
-    """Find the folder holding .devcontainer/ or .devcontainer.json, from start up to the git root.
-
-    Never looks above the git root (a folder with .git, a directory or a submodule's file),
-    so a nested repository without a devcontainer is not mistaken for its parent's course.
-    """
-    here = Path(os.path.abspath(start))
-    if _is_file(here):
-        here = here.parent
-    for folder in (here, *here.parents):
-        if _is_dir(folder / ".devcontainer") or _is_file(folder / ".devcontainer.json"):
-            return folder
-        if _exists(folder / ".git"):
-            return None
-    return None
 
 
 @dataclass(frozen=True)
@@ -288,19 +260,22 @@ def _host_requirements(value: Any) -> HostRequirements:
     return HostRequirements(cpus, memory, storage, gpu, tuple(problems))
 
 
-def _gpu_run_args(args: tuple[str, ...]) -> bool:
-    """Whether docker run arguments ask for a GPU (and so fail on a host without one)."""
+def gpu_run_args(args: tuple[str, ...]) -> list[str]:
+    """The runArgs that make docker run need a GPU (`--gpus all`, `--runtime=nvidia`...).
+
+    docker run fails on a host without a GPU when it is given any of them, so they count as
+    a GPU required (wants_gpu) and are named in the devcontainer check's finding.
+    """
+    found: list[str] = []
     for index, arg in enumerate(args):
         name, equals, value = arg.partition("=")
         if not equals and index + 1 < len(args):
             value = args[index + 1]
-        if name == "--gpus":
-            return True
-        if name == "--device" and value.startswith(("nvidia.com/gpu", "/dev/nvidia")):
-            return True
-        if name == "--runtime" and value == "nvidia":
-            return True
-    return False
+        if name == "--gpus" or (name == "--runtime" and value == "nvidia"):
+            found.append(f"{name}={value}" if value else name)
+        elif name == "--device" and value.startswith(("nvidia.com/gpu", "/dev/nvidia")):
+            found.append(f"{name}={value}")
+    return found
 
 
 class ConfigError(ValueError):
@@ -440,7 +415,7 @@ class DevcontainerConfig:
         GPU flags in runArgs make docker run fail without a GPU, so they count as required.
         The CLI treats any truthy hostRequirements.gpu (even {}) as a request.
         """
-        if _gpu_run_args(self.run_args):
+        if gpu_run_args(self.run_args):
             return True
         host = self.data.get("hostRequirements")
         value = host.get("gpu") if isinstance(host, dict) else None
@@ -456,22 +431,20 @@ def _is_command(value: Any) -> bool:
     return isinstance(value, str)
 
 
-def load(file: ConfigFile, *, local_env: Mapping[str, str] | None = None) -> DevcontainerConfig:
+def load(
+    file: ConfigFile, *, local_env: Mapping[str, str] | None = None, host: Host | None = None
+) -> DevcontainerConfig:
     """Read and parse one devcontainer.json; raise ConfigError if it cannot be used at all."""
     try:
-        with open(file.path, "rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as error:
-        raise ConfigError(file.path, f"cannot read: {error.strerror or error}") from error
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(file.path, "too large (over 1 MiB); this is not a devcontainer.json")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ConfigError(file.path, "saved as UTF-16; the devcontainer CLI needs UTF-8")
-    text = raw.decode("utf-8", errors="replace")  # as the CLI's buffer.toString() does
-    try:
-        data = loads(text)
-    except JsoncError as error:
-        raise ConfigError(file.path, error.message, error.line, error.column) from error
+        data = read_json(host or this_machine(), file.path, limit=MAX_CONFIG_BYTES)
+    except JsonFileError as error:
+        if error.problem == "syntax":
+            raise ConfigError(file.path, error.reason, error.line, error.column) from error
+        message = {
+            "too-large": "too large (over 1 MiB); this is not a devcontainer.json",
+            "utf16": "saved as UTF-16; the devcontainer CLI needs UTF-8",
+        }.get(error.problem, f"cannot read: {error.reason}")
+        raise ConfigError(file.path, message) from error
     if not isinstance(data, dict):
         raise ConfigError(file.path, "not a JSON object (the file must be one {...})")
     return DevcontainerConfig(file, data, local_env)

@@ -8,10 +8,8 @@ configuration it looked at and why that one.
 
 from __future__ import annotations
 
-import os
-import platform
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 from devdoctor import Check, Finding, Host, Platform, Scope, Status, evidence, format_size
@@ -26,6 +24,7 @@ from .configs import (
     ConfigError,
     ConfigFile,
     DevcontainerConfig,
+    gpu_run_args,
     load,
     referenced_paths,
 )
@@ -108,7 +107,8 @@ class Devcontainer(Check):
     def _not_found(self, host: Host, repo: Path | None) -> Finding:
         given = host.options.repo
         if repo is None:
-            where = f"--repo {given}" if given else f"{os.getcwd()} and its parents"
+            start = host.cwd or "the current folder"
+            where = f"--repo {given}" if given else f"{start} and its parents"
             summary = "no course repository found: course checks not run"
             detail = (
                 f"devdoctor looked for .devcontainer/ or .devcontainer.json in {where}, up to "
@@ -142,7 +142,7 @@ class Devcontainer(Check):
     def _one(
         self, host: Host, repo: Path, file: ConfigFile, *, is_chosen: bool
     ) -> Iterator[Finding]:
-        loaded = chosen_devcontainer(host) if is_chosen else _load(file, host.env)
+        loaded = chosen_devcontainer(host) if is_chosen else _load(host, file)
         where = rel(repo, file.path)
         if loaded is None:
             return
@@ -191,7 +191,7 @@ class Devcontainer(Check):
         present = []
         for (label, shown), (full, is_script) in named.items():
             want_dir = label.endswith("context")
-            ok = full.is_dir() if want_dir else full.is_file()
+            ok = host.is_dir(full) if want_dir else host.is_file(full)
             if ok:
                 if not want_dir:
                     present.append((label, shown))
@@ -389,7 +389,7 @@ class Devcontainer(Check):
     def _platform(self, host: Host, config: DevcontainerConfig, where: str) -> Iterator[Finding]:
         if not apple_silicon(host):
             return
-        for source, value in amd64_pins(config):
+        for source, value in amd64_pins(host, config):
             yield self.finding(
                 Status.WARN,
                 "amd64-image",
@@ -429,25 +429,11 @@ class Devcontainer(Check):
             )
 
 
-def _load(file: ConfigFile, env: Mapping[str, str]) -> DevcontainerConfig | ConfigError:
+def _load(host: Host, file: ConfigFile) -> DevcontainerConfig | ConfigError:
     try:
-        return load(file, local_env=env)
+        return load(file, local_env=host.env, host=host)
     except ConfigError as exc:
         return exc
-
-
-def gpu_run_args(args: tuple[str, ...]) -> list[str]:
-    """The runArgs that make docker run need a GPU (`--gpus all`, `--runtime=nvidia`...)."""
-    found: list[str] = []
-    for index, arg in enumerate(args):
-        name, equals, value = arg.partition("=")
-        if not equals and index + 1 < len(args):
-            value = args[index + 1]
-        if name == "--gpus" or (name == "--runtime" and value == "nvidia"):
-            found.append(f"{name}={value}" if value else name)
-        elif name == "--device" and value.startswith(("nvidia.com/gpu", "/dev/nvidia")):
-            found.append(f"{name}={value}")
-    return found
 
 
 def apple_silicon(host: Host) -> bool:
@@ -460,10 +446,10 @@ def apple_silicon(host: Host) -> bool:
     answer = host.run(["uname", "-m"], timeout=3)
     if answer.ok:
         return answer.out.strip() == "arm64"
-    return host.root is None and platform.machine() == "arm64"
+    return host.machine == "arm64"
 
 
-def amd64_pins(config: DevcontainerConfig) -> list[tuple[str, str]]:
+def amd64_pins(host: Host, config: DevcontainerConfig) -> list[tuple[str, str]]:
     """Where the configuration or its Dockerfile fixes the platform to linux/amd64."""
     pins: list[tuple[str, str]] = []
     build = config.data.get("build")
@@ -479,7 +465,7 @@ def amd64_pins(config: DevcontainerConfig) -> list[tuple[str, str]]:
             if name == "--platform" and value.lower() in AMD64:
                 pins.append((f"{label} in devcontainer.json", value))
     if config.dockerfile is not None:
-        for stage in dockerfile_stages(config.dockerfile, build_args(config)):
+        for stage in dockerfile_stages(config.dockerfile, build_args(config), host=host):
             if stage.platform and stage.platform.lower() in AMD64:
                 where = f"FROM on line {stage.line} of {config.dockerfile.name}"
                 pins.append((where, stage.platform))

@@ -8,10 +8,15 @@ line and column of the offending character, so a student can find them in their 
 
 from __future__ import annotations
 
+import json
+import os
 import re
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
-__all__ = ["MAX_DEPTH", "JsoncError", "loads"]
+if TYPE_CHECKING:
+    from devdoctor import Host
+
+__all__ = ["MAX_DEPTH", "JsonFileError", "JsoncError", "loads", "read_json"]
 
 MAX_DEPTH = 200
 """Deeper nesting is refused: no real config needs it, and it would exhaust the stack."""
@@ -219,3 +224,59 @@ def loads(text: str) -> Any:
     if parser.pos < len(text):
         parser.fail(f"unexpected {_describe(text[parser.pos])} after the end of the JSON value")
     return result
+
+
+Problem = Literal["missing", "unreadable", "too-large", "utf16", "not-utf8", "syntax"]
+
+
+class JsonFileError(ValueError):
+    """Why a JSON file gave no value: `problem` for the caller's wording, `reason` in plain words.
+
+    `line` and `column` (1-based) are set for syntax errors; str() puts them before the reason.
+    """
+
+    def __init__(
+        self, problem: Problem, reason: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        super().__init__(f"line {line}, column {column}: {reason}" if line else reason)
+        self.problem = problem
+        self.reason = reason
+        self.line = line
+        self.column = column
+
+
+def read_json(
+    host: Host, path: str | os.PathLike[str], *, limit: int, comments: bool = True
+) -> Any:
+    """The value of a JSON file on the host, read through it and never more than `limit` bytes.
+
+    comments=True reads JSONC as VS Code and the devcontainer CLI do (invalid UTF-8 replaced,
+    as the CLI's buffer.toString() does); comments=False reads strict UTF-8 JSON, as Docker and
+    Docker Desktop do. A byte-order mark is allowed either way. Raises JsonFileError only.
+    """
+    try:
+        data, truncated = host.read_bytes(path, limit=limit)
+    except (FileNotFoundError, NotADirectoryError):
+        raise JsonFileError("missing", "no such file") from None
+    except OSError as exc:
+        raise JsonFileError("unreadable", exc.strerror or str(exc)) from exc
+    if truncated:
+        shown = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+        raise JsonFileError("too-large", f"larger than {shown}")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise JsonFileError("utf16", "saved as UTF-16, not UTF-8")
+    if comments:
+        try:
+            return loads(data.decode("utf-8", errors="replace"))
+        except JsoncError as exc:
+            raise JsonFileError("syntax", exc.message, exc.line, exc.column) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise JsonFileError("not-utf8", "not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonFileError("syntax", exc.msg, exc.lineno, exc.colno) from exc
+    except RecursionError:  # json.loads has no depth limit of its own
+        raise JsonFileError("syntax", "nested too deeply") from None

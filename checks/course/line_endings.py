@@ -268,7 +268,7 @@ class LineEndings(Check):
     ) -> Iterator[Finding]:
         look = _Look(host.options.course, tool, settings, attrs, tracked)
         if look.checkout:
-            yield self._crlf_checkout(look)
+            yield self._crlf_checkout(host, look)
         if look.in_repo:
             yield self._crlf_committed(look)
         if look.staff and look.unprotected:
@@ -283,7 +283,7 @@ class LineEndings(Check):
                 "`eol=lf`. `devdoctor fix line-endings --course` adds `*.sh text eol=lf` (and "
                 "the scripts without an extension).",
                 evidence=look.facts,
-                fix=_gitattributes_fix(self.id, found.repo, look.unprotected),
+                fix=_gitattributes_fix(host, self.id, found.repo, look.unprotected),
             )
         elif not look.staff and not look.crlf and look.at_risk:
             yield self.finding(
@@ -297,7 +297,7 @@ class LineEndings(Check):
                 + "\n`devdoctor fix line-endings` sets core.autocrlf=input for this repository "
                 "only.",
                 evidence=look.facts,
-                fix=_student_fix(self.id, tool, settings, [], attrs),
+                fix=_student_fix(host, self.id, tool, settings, [], attrs),
             )
         elif not look.crlf:
             yield self.finding(
@@ -307,11 +307,11 @@ class LineEndings(Check):
                 evidence=look.facts,
             )
 
-    def _crlf_checkout(self, look: _Look) -> Finding:
+    def _crlf_checkout(self, host: Host, look: _Look) -> Finding:
         scripts = look.checkout
         fix = None
         if not look.staff:
-            fix = _student_fix(self.id, look.tool, look.settings, scripts, look.attrs)
+            fix = _student_fix(host, self.id, look.tool, look.settings, scripts, look.attrs)
         return self.finding(
             Status.FAIL,
             "crlf-checkout",
@@ -437,6 +437,7 @@ def _checkout_advice(staff: bool) -> str:
 
 
 def _student_fix(
+    host: Host,
     check_id: str,
     tool: GitTool,
     settings: Settings,
@@ -462,10 +463,10 @@ def _student_fix(
     same: list[str] = []  # LF equals the repository's blob: git can check them out again
     for script in scripts:
         try:
-            if script.full.stat().st_size > FIX_LIMIT:
-                continue
-            data = script.full.read_bytes()
+            data, truncated = host.read_bytes(script.full, limit=FIX_LIMIT)
         except OSError:
+            continue
+        if truncated:
             continue
         new = data.replace(b"\r\n", b"\n")
         rewrites.append(WriteFile(path=str(script.full), old=data, new=new))
@@ -502,18 +503,23 @@ def _student_fix(
     return Fix(id=check_id, title=title, changes=tuple(changes), scope=Scope.HOST)
 
 
-def _gitattributes_fix(check_id: str, repo: Path, unprotected: list[Script]) -> Fix | None:
+def _gitattributes_fix(
+    host: Host, check_id: str, repo: Path, unprotected: list[Script]
+) -> Fix | None:
     """Staff: .gitattributes lines that keep the scripts LF on every clone.
 
     CRLF already in the staff's own copies is script-shebangs' to rewrite: two fixes writing
     the same file would refuse each other."""
     path = repo / ".gitattributes"
+    old: bytes | None
     try:
-        old: bytes | None = path.read_bytes()
+        old, truncated = host.read_bytes(path)
     except FileNotFoundError:
-        old = None
+        old, truncated = None, False
     except OSError:
         return None
+    if truncated:
+        return None  # over 1 MiB: not a .gitattributes to rewrite
     lines = gitattributes_lines([s.target or s.path for s in unprotected])
     if not lines:
         return None

@@ -27,7 +27,7 @@ from devdoctor import (
     Status,
     WriteFile,
 )
-from devdoctor.checks.image import DOCKERFILE_LIMIT, final_image
+from devdoctor.checks.image import dockerfile_text, final_image
 
 from .configs import DevcontainerConfig
 from .scripts import (
@@ -36,9 +36,8 @@ from .scripts import (
     Scripts,
     Use,
     course_scripts,
-    shebang_program,
 )
-from .shell import HEADER_BYTES, Problem, RunAs, ScriptReport, analyze, repair
+from .shell import HEADER_BYTES, Problem, RunAs, ScriptReport, analyze, repair, shebang_program
 from .variant import chosen_config, without_configuration
 
 POSIX_SHELLS = frozenset({"sh", "dash", "ash", "bash"})
@@ -120,15 +119,10 @@ def image_facts(host: Host, configs: tuple[DevcontainerConfig, ...]) -> ImageFac
     config = next((c for c in configs if c.file == chosen), None)
     if config is None:
         return ImageFacts(None, "", "")
-    image, source = final_image(config)
+    image, source = final_image(config, host)
     parts = [" ".join(str(k) for k in (config.data.get("features") or {}))]
     if config.dockerfile is not None:
-        try:
-            with config.dockerfile.open("rb") as handle:
-                text = handle.read(DOCKERFILE_LIMIT).decode("utf-8", "replace")
-        except OSError:
-            text = ""
-        lines = text.splitlines()
+        lines = dockerfile_text(host, config.dockerfile).splitlines()
         parts.append("\n".join(ln for ln in lines if not ln.lstrip().upper().startswith("FROM")))
     parts += [str(v) for v in config.lifecycle.values()]
     return ImageFacts(image, source, "\n".join(parts))
@@ -373,7 +367,7 @@ class ScriptShebangs(Check):
             if not staff and codes == {"crlf"} and script.checkout_made_crlf:
                 left |= codes  # line-endings' fix makes the checkout LF and keeps git clean
                 continue
-            planned = _plan_one(found.repo, diag, image)
+            planned = _plan_one(host, found.repo, diag, image)
             if planned is None:
                 left |= codes
                 continue
@@ -421,18 +415,18 @@ def _kinds(codes: set[str]) -> str:
 
 
 def _plan_one(
-    repo: Path, diag: Diagnosis, image: ImageFacts
+    host: Host, repo: Path, diag: Diagnosis, image: ImageFacts
 ) -> tuple[list[WriteFile | SetMode | RunCommand], set[str]] | None:
     """The changes for one script and the problem codes they leave; None when it cannot be fixed."""
     script = diag.script
     if script.target is None:
         return None  # a link out of the repository: not the course's file to edit
     try:
-        if script.full.stat().st_size > FIX_LIMIT:
-            return None
-        original = script.full.read_bytes()
-        mode = stat.S_IMODE(script.full.stat().st_mode)
+        original, truncated = host.read_bytes(script.full, limit=FIX_LIMIT)
+        mode = stat.S_IMODE(host.stat(script.full).st_mode)
     except OSError:
+        return None
+    if truncated:
         return None
     codes = {h.code for h in diag.problems}
     new = repaired(original, diag)

@@ -3,9 +3,7 @@ script-shebangs and line-endings."""
 
 from __future__ import annotations
 
-import os
-import posixpath
-import re
+import stat
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,15 +12,13 @@ from devdoctor import Host
 from devdoctor.repo import git_ls
 
 from .configs import ConfigError, DevcontainerConfig, load
-from .shell import HEADER_BYTES, RunAs, invocations
+from .shell import HEADER_BYTES, SHELLS, RunAs, invocations, shebang_program
 from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
 
 SCRIPT_SUFFIXES = (".sh", ".bash")
 SNIFF_BYTES = 256
 FIX_LIMIT = 4 * 1024 * 1024
 WALK_LIMIT = 5000
-SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"})
-_SHEBANGISH = re.compile(rb"^[ \t]*(?:#!|!#|#[ \t]*!|#(?=/)|!(?=/))[ \t]*(\S+)(?:[ \t]+(\S+))?")
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ def _configs(host: Host) -> list[DevcontainerConfig]:
             loaded = chosen_devcontainer(host)
         else:
             try:
-                loaded = load(file, local_env=host.env)
+                loaded = load(file, local_env=host.env, host=host)
             except ConfigError:
                 continue
         if isinstance(loaded, DevcontainerConfig):
@@ -119,19 +115,20 @@ def _collect(host: Host) -> Scripts | None:
     modes = _tracked(host, repo, list(uses))
     in_git = modes is not None
     if modes is None:
-        modes = dict.fromkeys(_walk(repo), ("", ""))
+        modes = dict.fromkeys(_walk(host, repo), ("", ""))
     wanted = {p for p, (m, _) in modes.items() if m in ("", "100644", "100755", "120000")}
-    wanted = {p for p in wanted if p in uses or _is_shell_script(repo / p)} | set(uses)
-    targets = _targets(repo, wanted)
+    wanted = {p for p in wanted if p in uses or _is_shell_script(host, repo / p)} | set(uses)
+    targets = _targets(host, repo, wanted)
     missing_modes = {t for t in targets.values() if t and t not in modes}
     if in_git and missing_modes:
         modes.update(_tracked_exact(host, repo, missing_modes))
-    scripts, unreadable = _read_scripts(repo, wanted, targets, uses, modes)
+    scripts, unreadable = _read_scripts(host, repo, wanted, targets, uses, modes)
     found = _with_eol(host, repo, scripts) if in_git else scripts
     return Scripts(repo, tuple(found), in_git, tuple(unreadable), tuple(configs))
 
 
 def _read_scripts(
+    host: Host,
     repo: Path,
     wanted: set[str],
     targets: dict[str, str | None],
@@ -149,7 +146,7 @@ def _read_scripts(
             extra = tuple(u for u in uses.get(path, ()) if u not in old.uses)
             scripts[key] = replace(old, uses=old.uses + extra)
             continue
-        read = _read_head(repo / path)
+        read = _read_head(host, repo / path)
         if isinstance(read, str):
             if read:
                 unreadable.append((path, read))
@@ -194,14 +191,10 @@ def _parse_stage(out: bytes) -> dict[str, tuple[str, str]]:
     return entries
 
 
-def _walk(repo: Path) -> list[str]:
+def _walk(host: Host, repo: Path) -> list[str]:
     """Without git: files at the top level and under .devcontainer (bounded)."""
-    found: list[str] = []
-    try:
-        found = [e.name for e in os.scandir(repo) if e.is_file(follow_symlinks=False)]
-    except OSError:
-        return []
-    for folder, dirs, files in os.walk(repo / ".devcontainer"):
+    found = [name for name in host.listdir(str(repo)) if _is_regular(host, repo / name)]
+    for folder, dirs, files in host.walk(repo / ".devcontainer"):
         depth = len(Path(folder).relative_to(repo).parts)
         if depth > 4:
             dirs[:] = []
@@ -211,7 +204,22 @@ def _walk(repo: Path) -> list[str]:
     return found
 
 
-def _is_shell_script(path: Path) -> bool:
+def _is_regular(host: Host, path: Path) -> bool:
+    """A regular file itself, not a link to one."""
+    try:
+        return stat.S_ISREG(host.stat(path, follow=False).st_mode)
+    except OSError:
+        return False
+
+
+def _is_link(host: Host, path: Path) -> bool:
+    try:
+        return stat.S_ISLNK(host.stat(path, follow=False).st_mode)
+    except OSError:
+        return False
+
+
+def _is_shell_script(host: Host, path: Path) -> bool:
     """`*.sh`, `*.bash`, or a file without an extension whose first line names a shell."""
     name = path.name
     if name.endswith(SCRIPT_SUFFIXES):
@@ -219,38 +227,19 @@ def _is_shell_script(path: Path) -> bool:
     if "." in name.lstrip("."):
         return False
     try:
-        with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
+        head, _ = host.read_bytes(path, limit=SNIFF_BYTES)
     except OSError:
         return False
     program = shebang_program(head)
     return program is not None and program in SHELLS
 
 
-def shebang_program(data: bytes) -> str | None:
-    """The program a (possibly mistyped or misplaced) #! line names: `bash` for env bash."""
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    for line in body.split(b"\n", 8)[:8]:
-        line = line.rstrip(b"\r")
-        if not line.strip():
-            continue
-        match = _SHEBANGISH.match(line)
-        if not match:
-            return None
-        word = posixpath.basename(match.group(1).decode("utf-8", "replace"))
-        if word == "env" and match.group(2):
-            nxt = match.group(2).decode("utf-8", "replace")
-            return None if nxt.startswith("-") else posixpath.basename(nxt)
-        return word
-    return None
-
-
-def _targets(repo: Path, paths: set[str]) -> dict[str, str | None]:
+def _targets(host: Host, repo: Path, paths: set[str]) -> dict[str, str | None]:
     """Each path with its links resolved, relative to the repository (None when outside it)."""
     targets: dict[str, str | None] = {}
     for path in paths:
         full = repo / path
-        if not full.is_symlink():
+        if not _is_link(host, full):
             targets[path] = path
             continue
         try:
@@ -260,16 +249,14 @@ def _targets(repo: Path, paths: set[str]) -> dict[str, str | None]:
     return targets
 
 
-def _read_head(path: Path) -> tuple[bytes, bool] | str:
+def _read_head(host: Host, path: Path) -> tuple[bytes, bool] | str:
     """At most HEADER_BYTES of a file; "" when it is not there, else why it cannot be read."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(HEADER_BYTES + 1)
+        return host.read_bytes(path, limit=HEADER_BYTES)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return ""
     except OSError as exc:
         return exc.strerror or str(exc)
-    return data[:HEADER_BYTES], len(data) > HEADER_BYTES
 
 
 def _with_eol(host: Host, repo: Path, scripts: list[Script]) -> list[Script]:
@@ -294,5 +281,4 @@ __all__ = [
     "Scripts",
     "Use",
     "course_scripts",
-    "shebang_program",
 ]

@@ -20,7 +20,7 @@ HEADER_BYTES = 64 * 1024
 
 _BOM = b"\xef\xbb\xbf"
 _SH_LIKE = frozenset({"sh", "dash", "ash"})
-_SHELLS = _SH_LIKE | {"bash", "ksh", "mksh", "zsh"}
+SHELLS = _SH_LIKE | {"bash", "ksh", "mksh", "zsh"}
 
 
 class RunAs(str, Enum):
@@ -490,6 +490,15 @@ def _parse_shebang(line: bytes) -> tuple[bytes, bytes, str | None]:
     return word, arg, prog
 
 
+def shebang_program(data: bytes) -> str | None:
+    """The program a script's #! line names, where its author meant it (mistyped, indented, below
+    comments), as the kernel and env would pick it: `bash` for `#!/usr/bin/env -S bash -e`."""
+    body = data[3:] if data.startswith(_BOM) else data
+    lines = [ln.split(b"\r", 1)[0] for ln in body.split(b"\n", 20)[:20]]
+    intended = _locate(lines)[2]
+    return _parse_shebang(intended)[2] if intended else None
+
+
 def _is_env(word: bytes) -> bool:
     return word == b"env" or word.endswith(b"/env")
 
@@ -650,7 +659,7 @@ def analyze(
     word, arg, prog = _parse_shebang(intended) if intended else (b"", b"", None)
     usable = where == "ok" and bool(word) and not bom and len(lines[0]) <= 255
     direct = run_as in (RunAs.DIRECT, RunAs.UNKNOWN)
-    is_shell = prog is None or prog in _SHELLS
+    is_shell = prog is None or prog in SHELLS
     sh_runs_it = (
         run_as is RunAs.SH
         or (run_as is RunAs.DIRECT and not usable)

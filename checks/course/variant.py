@@ -31,7 +31,7 @@ def configs(host: Host) -> list[ConfigFile]:
 
 def _configs(host: Host) -> list[ConfigFile]:
     top = host.repo_root
-    return find_configs(top) if top is not None else []
+    return find_configs(top, host=host) if top is not None else []
 
 
 def chosen_config(host: Host) -> tuple[ConfigFile | None, str]:
@@ -79,7 +79,7 @@ def _load_chosen(host: Host) -> DevcontainerConfig | ConfigError | None:
     if chosen is None:
         return None
     try:
-        return load(chosen, local_env=host.env)
+        return load(chosen, local_env=host.env, host=host)
     except ConfigError as exc:
         return exc
 

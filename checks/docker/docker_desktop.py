@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from devdoctor import Check, Finding, Host, MiB, Platform, Status, format_size
-from devdoctor.checks.wsl import parse_wsl_list, windows_profile
+from devdoctor.checks.wsl import parse_wsl_list, windows_profile, wsl_list
 from devdoctor.repo import policy
 
 from .engine import installed
@@ -65,7 +65,7 @@ class Settings:
 
 def default_distro(host: Host) -> tuple[str | None, str]:
     """WSL's default distro from `wsl.exe -l -v` (the starred row), and how devdoctor knows."""
-    done = host.run(["wsl.exe", "-l", "-v"], timeout=8, env={"WSL_UTF8": "1"})
+    done = wsl_list(host)
     if not done.ok:
         return None, f"`wsl.exe -l -v` did not say ({done.describe()})"
     for row in parse_wsl_list(done.out):

@@ -5,6 +5,20 @@ What other areas may use is exported here; the modules behind it are this area's
 
 from __future__ import annotations
 
-from .dockerfile import DOCKERFILE_LIMIT, Stage, build_args, dockerfile_stages, final_image
+from .dockerfile import (
+    DOCKERFILE_LIMIT,
+    Stage,
+    build_args,
+    dockerfile_stages,
+    dockerfile_text,
+    final_image,
+)
 
-__all__ = ["DOCKERFILE_LIMIT", "Stage", "build_args", "dockerfile_stages", "final_image"]
+__all__ = [
+    "DOCKERFILE_LIMIT",
+    "Stage",
+    "build_args",
+    "dockerfile_stages",
+    "dockerfile_text",
+    "final_image",
+]

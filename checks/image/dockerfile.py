@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from devdoctor import Host
     from devdoctor.checks.course import DevcontainerConfig
 
 DOCKERFILE_LIMIT = 256 * 1024
@@ -24,13 +25,32 @@ class Stage:
     name: str | None
 
 
-def dockerfile_stages(path: Path, build_args: Mapping[str, str]) -> list[Stage]:
-    """The FROM lines of a Dockerfile, with ARG defaults and devcontainer build.args applied."""
+def dockerfile_text(host: Host | None, path: Path) -> str:
+    """The Dockerfile's first DOCKERFILE_LIMIT bytes as text ("" when unreadable), read once
+    per run and shared by every check that looks into it.
+
+    Without a host (a caller that was given none) it is read from this machine, every time.
+    """
+    if host is None:
+        from devdoctor.checks.course import this_machine
+
+        return _read_dockerfile(this_machine(), path)
+    return host.fact(f"image.dockerfile:{path}", lambda h: _read_dockerfile(h, path))
+
+
+def _read_dockerfile(host: Host, path: Path) -> str:
     try:
-        with path.open("rb") as handle:
-            text = handle.read(DOCKERFILE_LIMIT).decode("utf-8", errors="replace")
+        data, _ = host.read_bytes(path, limit=DOCKERFILE_LIMIT)
     except OSError:
-        return []
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
+def dockerfile_stages(
+    path: Path, build_args: Mapping[str, str], *, host: Host | None = None
+) -> list[Stage]:
+    """The FROM lines of a Dockerfile, with ARG defaults and devcontainer build.args applied."""
+    text = dockerfile_text(host, path)
     args: dict[str, str] = {}
     stages: list[Stage] = []
     for number, line in _logical_lines(text):
@@ -86,13 +106,13 @@ def _stage(number: int, words: list[str], args: Mapping[str, str]) -> Stage:
     return Stage(number, image, plat, name)
 
 
-def final_image(config: DevcontainerConfig) -> tuple[str | None, str]:
+def final_image(config: DevcontainerConfig, host: Host | None = None) -> tuple[str | None, str]:
     """The image the container starts from, and where that is written, when knowable."""
     if config.image:
         return config.image, "image in devcontainer.json"
     if config.dockerfile is None:
         return None, ""
-    stages = dockerfile_stages(config.dockerfile, build_args(config))
+    stages = dockerfile_stages(config.dockerfile, build_args(config), host=host)
     by_name = {s.name: s for s in stages if s.name}
     image = stages[-1].image if stages else None
     seen = 0
@@ -116,5 +136,6 @@ __all__ = [
     "Stage",
     "build_args",
     "dockerfile_stages",
+    "dockerfile_text",
     "final_image",
 ]

@@ -5,6 +5,6 @@ What other areas may use is exported here; the modules behind it are this area's
 
 from __future__ import annotations
 
-from .windows import parse_wsl_list, windows_profile
+from .windows import parse_wsl_list, windows_profile, wsl_list
 
-__all__ = ["parse_wsl_list", "windows_profile"]
+__all__ = ["parse_wsl_list", "windows_profile", "wsl_list"]

@@ -19,6 +19,7 @@ from devdoctor.atomic import write_atomic
 from devdoctor.repo import is_windows_path, windows_to_wsl
 
 CACHE_SECONDS = 24 * 3600
+CACHE_LIMIT = 64 * 1024  # a profile path and a number
 NOT_PROFILES = {"public", "default", "default user", "all users", "desktop.ini", "defaultapppool"}
 RAM_COMMAND = (
     "powershell.exe",
@@ -33,6 +34,17 @@ RAM_COMMAND = (
 _WSL_ROW = re.compile(
     r"^(?P<default>[* ])\s*(?P<name>\S+)\s+(?P<state>\S+)\s+(?P<version>[12])\s*$"
 )
+
+
+def wsl_list(host: Host) -> Completed:
+    """`wsl.exe -l -v` as it answered, asked once per run (wsl-version and docker-desktop both
+    read it; wsl.exe can take seconds when WSL is starting)."""
+    return host.fact("wsl.list", _ask_wsl_list)
+
+
+def _ask_wsl_list(host: Host) -> Completed:
+    # 8 s: under a check's own 10 s deadline, so a hung WSL gets the check's own words.
+    return host.run(["wsl.exe", "-l", "-v"], timeout=8, env={"WSL_UTF8": "1"})
 
 
 def parse_wsl_list(text: str) -> list[dict[str, str]]:
@@ -128,7 +140,7 @@ def _profile_from_mnt(host: Host) -> Profile:
     names = [
         n
         for n in host.listdir("/mnt/c/Users")
-        if n.lower() not in NOT_PROFILES and host.real(f"/mnt/c/Users/{n}").is_dir()
+        if n.lower() not in NOT_PROFILES and host.is_dir(f"/mnt/c/Users/{n}")
     ]
     user = host.env.get("USER", "").lower()
     matching = [n for n in names if n.lower() == user]
@@ -155,15 +167,9 @@ def _cache_file(host: Host) -> str:
 def _ask_windows(host: Host) -> dict[str, object]:
     """Ask for the profile and the RAM at the same time; reuse a day-old answer."""
     cache = _cache_file(host)
-    try:
-        with open(cache, encoding="utf-8") as handle:
-            cached = json.load(handle)
-        if isinstance(cached, dict) and time.time() - float(cached.get("at", 0)) < CACHE_SECONDS:
-            cached["profile_how"] = f"{cached.get('profile_how')}, cached"
-            cached["ram_how"] = f"{cached.get('ram_how')}, cached"
-            return cached
-    except (OSError, ValueError, TypeError):
-        pass
+    cached = _read_cache(cache)
+    if cached is not None:
+        return cached
 
     answers: dict[str, object] = {}
 
@@ -192,10 +198,25 @@ def _ask_windows(host: Host) -> dict[str, object]:
     return dict(answers)  # a snapshot: a straggling thread cannot change it afterwards
 
 
+def _read_cache(cache: str) -> dict[str, object] | None:
+    """A day-old answer from devdoctor's own state directory (not the machine: under --root it
+    is outside the captured files, so it is not read through the Host)."""
+    try:
+        with open(cache, "rb") as handle:
+            data = handle.read(CACHE_LIMIT + 1)
+        cached = json.loads(data) if len(data) <= CACHE_LIMIT else None
+        if isinstance(cached, dict) and time.time() - float(cached.get("at", 0)) < CACHE_SECONDS:
+            cached["profile_how"] = f"{cached.get('profile_how')}, cached"
+            cached["ram_how"] = f"{cached.get('ram_how')}, cached"
+            return cached
+    except (OSError, ValueError, TypeError):
+        pass
+    return None
+
+
 def _windows_cwd(host: Host) -> str | None:
     """Run Windows programs from C: so cmd.exe does not print its UNC-path warning."""
-    mnt = host.real("/mnt/c")
-    return str(mnt) if mnt.is_dir() else None
+    return str(host.real("/mnt/c")) if host.is_dir("/mnt/c") else None
 
 
 def _ask_profile(host: Host) -> dict[str, object]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from devdoctor import Check, Finding, Host, Platform, Status, evidence
 
-from .windows import parse_wsl_list
+from .windows import parse_wsl_list, wsl_list
 from .wslconfig import UnreadableConfig, decode, parse
 
 _WSL1_KERNEL = re.compile(r"-Microsoft\b.*Microsoft@Microsoft\.com", re.DOTALL)
@@ -73,8 +73,7 @@ class WslVersion(Check):
             yield from self._wsl_conf(host)
 
     def _from_windows(self, host: Host) -> Iterator[Finding]:
-        # Under the check's own 10 s deadline, so a hung WSL gets this check's own words.
-        done = host.run(["wsl.exe", "-l", "-v"], timeout=8, env={"WSL_UTF8": "1"})
+        done = wsl_list(host)
         if done.missing:
             yield self.finding(
                 Status.FAIL,

@@ -90,7 +90,7 @@ _UNITS = {"": 1, "B": 1, "K": KiB, "KB": KiB, "M": MiB, "MB": MiB, "G": GiB, "GB
 _UNITS |= {"T": TiB, "TB": TiB}
 
 
-def parse_size(value: str) -> int | None:
+def wsl_bytes(value: str) -> int | None:
     """Bytes for a size as WSL's ParseMemorySize reads it, or None where WSL rejects it.
 
     Digits, then B, K(B), M(B), G(B) or T(B) in upper case (powers of 1024); no unit means
@@ -204,7 +204,7 @@ class WslConfig:
     def size(self, section: str, key: str) -> int | None:
         """The applied entry as bytes; None if absent or not a size WSL accepts."""
         entry = self.get(section, key)
-        return None if entry is None else parse_size(entry.value)
+        return None if entry is None else wsl_bytes(entry.value)
 
 
 @dataclass(frozen=True)
@@ -393,7 +393,7 @@ def _judge(entry: Entry, applied: dict[str, Entry]) -> tuple[ProblemKind, str] |
         return "duplicate-key", f"{name} is already set on line {line}; WSL ignores this one."
     applied[setting] = entry
     value = f"`{entry.value}`"
-    if setting in _SIZE_KEYS and parse_size(entry.value) is None:
+    if setting in _SIZE_KEYS and wsl_bytes(entry.value) is None:
         why = "write a whole number and an upper-case unit, e.g. 8GB or 512MB"
         return (
             "bad-size",
@@ -424,7 +424,7 @@ def effective_memory(config: WslConfig, host_ram: int) -> tuple[int, str]:
     entry = config.get("wsl2", "memory")
     if entry is None:
         return default_memory(host_ram), default
-    size = parse_size(entry.value)
+    size = wsl_bytes(entry.value)
     if size is None or size == 0:
         why = "is not a size WSL accepts" if size is None else "means the default"
         return default_memory(host_ram), f"{default} ({_where(entry)} {why})"
@@ -442,7 +442,7 @@ def effective_swap(config: WslConfig, vm_memory: int) -> tuple[int, str]:
     entry = config.get("wsl2", "swap")
     if entry is None:
         return default_swap(vm_memory), default
-    size = parse_size(entry.value)
+    size = wsl_bytes(entry.value)
     if size is None:
         return default_swap(vm_memory), f"{default} ({_where(entry)} is not a size WSL accepts)"
     if size == 0:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from devdoctor import Host
 from devdoctor.checks.course.configs import (
     MAX_CONFIG_BYTES,
     ConfigError,
@@ -15,16 +16,17 @@ from devdoctor.checks.course.configs import (
     HostRequirements,
     Mount,
     find_configs,
-    find_repo,
     load,
     referenced_paths,
     substitute,
     variable_pattern,
 )
+from devdoctor.repo import find_repo  # the one implementation (configs.py had a copy)
 
 from tests import TESTS
 
 SAMPLES = TESTS / "samples" / "devcontainer"
+HOST = Host(env={}, repo_root=None)  # this machine, as a plain run sees it
 MRC = SAMPLES / "devcontainer.nv-morpheus-MRC.devcontainer.json"
 SYNERBI = SAMPLES / "devcontainer.SyneRBI-SIRF-Exercises.gpu.devcontainer.json"
 DIND = SAMPLES / "devcontainer-feature.docker-in-docker.mounts-excerpt.json"
@@ -48,7 +50,7 @@ def _installed(tmp_path: Path, sample: Path, where: str) -> ConfigFile:
     target = tmp_path / "repo" / where
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sample, target)
-    (configs,) = [c for c in find_configs(tmp_path / "repo") if c.path == target]
+    (configs,) = [c for c in find_configs(tmp_path / "repo", host=HOST) if c.path == target]
     return configs
 
 
@@ -144,7 +146,7 @@ def test_find_configs_precedence_and_variants(tmp_path: Path) -> None:
     _write(tmp_path / ".devcontainer" / "deep" / "er" / "devcontainer.json")  # two levels: no
     _write(tmp_path / ".devcontainer" / "file-not-folder.json")
     (tmp_path / ".devcontainer" / "dir.json").mkdir()
-    found = find_configs(tmp_path)
+    found = find_configs(tmp_path, host=HOST)
     assert [(c.path.relative_to(tmp_path).as_posix(), c.variant) for c in found] == [
         (".devcontainer/devcontainer.json", "default"),
         (".devcontainer.json", "default"),
@@ -158,20 +160,20 @@ def test_find_configs_precedence_and_variants(tmp_path: Path) -> None:
 
 def test_find_configs_top_level_file_only(tmp_path: Path) -> None:
     _write(tmp_path / ".devcontainer.json")
-    assert find_configs(tmp_path) == [ConfigFile(tmp_path / ".devcontainer.json", "default")]
+    assert find_configs(tmp_path, host=HOST) == [ConfigFile(tmp_path / ".devcontainer.json", "default")]
 
 
 def test_find_configs_none(tmp_path: Path) -> None:
-    assert find_configs(tmp_path) == []
+    assert find_configs(tmp_path, host=HOST) == []
     (tmp_path / ".devcontainer").mkdir()
     (tmp_path / ".devcontainer" / "devcontainer.json").mkdir()  # a folder, not a file
-    assert find_configs(tmp_path) == []
+    assert find_configs(tmp_path, host=HOST) == []
 
 
 def test_find_configs_relative_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write(tmp_path / ".devcontainer.json")
     monkeypatch.chdir(tmp_path)
-    assert find_configs(Path(".")) == [ConfigFile(tmp_path / ".devcontainer.json", "default")]
+    assert find_configs(Path("."), host=HOST) == [ConfigFile(tmp_path / ".devcontainer.json", "default")]
 
 
 def test_find_repo_from_deep_inside(tmp_path: Path) -> None:

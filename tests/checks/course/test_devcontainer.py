@@ -437,3 +437,19 @@ def test_script_paths_map_from_the_container_to_the_checkout(tmp_path: Path) -> 
     assert script_in_repo(config, repo, "../outside.sh") is None
     assert script_in_repo(config, repo, "/usr/bin/x.sh") is None
     assert script_in_repo(config, repo, "$HOME/x.sh") is None
+
+
+def test_the_dockerfile_is_read_once_per_run(tmp_path: Path) -> None:
+    """devcontainer (amd64 pins), script-shebangs (what the image installs) and home-volume
+    (the final image) all look into the Dockerfile: one read, one answer, per run."""
+    from devdoctor import Host
+    from devdoctor.checks.image import dockerfile_text
+
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM --platform=linux/amd64 python:3.12\n")
+    host = Host(env={}, repo_root=None)
+    assert dockerfile_stages(path, {}, host=host)[0].platform == "linux/amd64"
+    path.write_text("FROM python:3.12\n")
+    assert dockerfile_text(host, path) == "FROM --platform=linux/amd64 python:3.12\n"
+    assert dockerfile_stages(path, {}, host=host)[0].platform == "linux/amd64"
+    assert dockerfile_stages(path, {}, host=Host(env={}, repo_root=None))[0].platform is None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
-from devdoctor.checks.course.jsonc import MAX_DEPTH, JsoncError, loads
+from devdoctor import Host
+from devdoctor.checks.course.jsonc import MAX_DEPTH, JsoncError, JsonFileError, loads, read_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -222,3 +224,60 @@ def test_comments_and_trailing_commas_do_not_change_the_value(data: st.DataObjec
     value = data.draw(json_values)
     text = data.draw(st.sampled_from(_GAPS)) + _decorate(value, data) + "\n// end"
     assert _same(loads(text), value)
+
+
+# ---------------------------------------------------------------- read_json: a file on the host
+
+
+def _read(path: Path, *, limit: int = 1024, comments: bool = True) -> Any:
+    return read_json(Host(env={}, repo_root=None), path, limit=limit, comments=comments)
+
+
+def _problem(path: Path, **kwargs: Any) -> JsonFileError:
+    with pytest.raises(JsonFileError) as info:
+        _read(path, **kwargs)
+    return info.value
+
+
+def test_read_json_both_dialects(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_bytes(b'\xef\xbb\xbf{"a": [1, 2]}')
+    assert _read(path) == _read(path, comments=False) == {"a": [1, 2]}
+    path.write_text('{"a": 1, // why\n}')
+    assert _read(path) == {"a": 1}
+    error = _problem(path, comments=False)
+    assert (error.problem, error.line, error.column) == ("syntax", 1, 10)
+    assert str(error).startswith("line 1, column 10: ")
+
+
+def test_read_json_syntax_error_position(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('{\n  "a": 1\n  "b": 2\n}')
+    error = _problem(path)
+    assert (error.problem, error.line, error.column) == ("syntax", 3, 3)
+    assert error.reason == "expected ',' or '}' after a value"
+
+
+def test_read_json_what_cannot_be_read(tmp_path: Path) -> None:
+    assert _problem(tmp_path / "missing.json").problem == "missing"
+    (tmp_path / "folder.json").mkdir()
+    assert _problem(tmp_path / "folder.json").problem == "unreadable"
+    big = tmp_path / "big.json"
+    big.write_text("[" + " " * 2000 + "]")
+    error = _problem(big)
+    assert (error.problem, error.reason) == ("too-large", "larger than 1 KiB")
+    assert _read(big, limit=2002) == []  # exactly the limit is read
+    utf16 = tmp_path / "utf16.json"
+    utf16.write_bytes('{"a": 1}'.encode("utf-16"))
+    assert _problem(utf16).problem == "utf16"
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"a": "caf\xe9"}')
+    assert _problem(latin, comments=False).problem == "not-utf8"
+    assert _read(latin) == {"a": "caf\ufffd"}  # as the devcontainer CLI decodes it
+
+
+def test_read_json_refuses_deep_nesting_in_both_dialects(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    for comments in (True, False):
+        assert _problem(path, limit=1 << 20, comments=comments).problem == "syntax"

@@ -502,3 +502,23 @@ def test_fix_and_undo_under_root_write_the_real_checkout(tmp_path: Path) -> None
     assert not (root / str(repo).lstrip("/")).exists()
     assert devdoctor(env, "undo", "--yes", *args).returncode == 0
     assert (repo / "run.sh").read_bytes() == data
+
+
+def test_scripts_without_extension_are_found_by_the_parser_that_judges_them(
+    tmp_path: Path,
+) -> None:
+    """`env -S bash -e` and a shebang below a comment name bash for the check as for the kernel
+    (scripts.py once had its own parser, which did not see these two as shell scripts)."""
+    env = course_env(tmp_path)
+    files = {
+        ".devcontainer/setup.sh": "#!/bin/bash\necho hi\n",
+        ".devcontainer/with-s": b"#!/usr/bin/env -S bash -e\r\necho hi\r\n",
+        ".devcontainer/commented": b"# set up the course\n#!/bin/bash\necho hi\n",
+        ".devcontainer/notes": b"just some notes\r\n",
+    }
+    config = lifecycle("bash .devcontainer/setup.sh")
+    repo = make_repo(tmp_path, env, files, config=config)
+    found = {(f.subject, f.code) for f in run_check(ScriptShebangs(), repo, env)}
+    assert (".devcontainer/with-s", "script-shebangs/crlf") in found
+    assert (".devcontainer/commented", "script-shebangs/shebang-not-first-line") in found
+    assert not any(subject == ".devcontainer/notes" for subject, _ in found)

@@ -18,6 +18,7 @@ from devdoctor.checks.course.shell import (
     analyze,
     invocations,
     repair,
+    shebang_program,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -605,3 +606,45 @@ def test_bash_syntax_is_scanned_only_when_it_matters() -> None:
     assert report.uses_bash_syntax is True  # ... yet the answer is there when asked
     assert analyze(bash_script, run_as=RunAs.SH).bash_syntax is True
     assert analyze(b"#!/bin/bash\r\narr=(a b)\r\n", run_as=RunAs.BASH).bash_syntax is True
+
+
+# ------------------------------------------------------------------ shebang_program
+
+
+@pytest.mark.parametrize(
+    ("data", "program"),
+    [
+        (b"#!/bin/bash\n", "bash"),
+        (b"#!/usr/bin/env bash\n", "bash"),
+        (b"#!/usr/bin/env -S bash -e\n", "bash"),  # scripts.py used to say None here
+        (b"#!/usr/bin/env -Sbash -e\n", "bash"),
+        (b"#!/usr/bin/env -i PATH=/bin sh\n", "sh"),
+        (b"#!/usr/bin/env -u HOME python3\n", "python3"),
+        (b"\xef\xbb\xbf#!/bin/sh\r\n", "sh"),
+        (b"  #!/bin/bash\n", "bash"),
+        (b"!#/bin/bash\n", "bash"),
+        (b"# !/bin/bash\n", "bash"),
+        (b"#/bin/bash\n", "bash"),
+        (b"!/bin/zsh\n", "zsh"),
+        (b"\n\n#!/bin/bash\n", "bash"),
+        (b"# a comment first\n#!/bin/bash\n", "bash"),  # scripts.py used to say None here
+        (b"echo hi\n#!/bin/bash\n", None),
+        (b"", None),
+        (b"#!\n", None),
+    ],
+)
+def test_shebang_program(data: bytes, program: str | None) -> None:
+    assert shebang_program(data) == program
+
+
+@given(
+    st.sampled_from(["/bin/", "/usr/bin/", "/usr/bin/env ", "/usr/bin/env -S ", "/usr/bin/env -i "]),
+    st.sampled_from(["sh", "bash", "dash", "python3", "node", "zsh"]),
+    st.sampled_from(["", " -e", " -eu", " -x"]),
+    st.sampled_from(["\n", "\r\n"]),
+)
+@settings(max_examples=60, deadline=None)
+def test_shebang_program_agrees_with_analyze(where: str, name: str, args: str, eol: str) -> None:
+    """One parser: what finds the scripts and what judges them name the same interpreter."""
+    data = f"#!{where}{name}{args}{eol}echo ok{eol}".encode()
+    assert shebang_program(data) == analyze(data, run_as=D).interpreter

@@ -160,3 +160,22 @@ def test_windows_wsl_without_a_default_distro_is_no_distro(tmp_path: Path) -> No
     said = "Windows Subsystem for Linux has no installed distributions.\r\nError code: Wsl/WSL_E_DEFAULT_DISTRO_NOT_FOUND\r\n"
     fake.standin("wsl.exe", said.encode("utf-16-le"), rc=1)
     assert by_slug(WslVersion(), fake)["no-distro"].status is Status.WARN
+
+
+def test_wsl_exe_is_asked_once_per_run(tmp_path: Path) -> None:
+    """wsl-version and docker-desktop both read `wsl.exe -l -v`; it can take seconds."""
+    from devdoctor.checks.wsl import wsl_list
+
+    fake = windows_host(tmp_path)
+    log = tmp_path / "wsl-calls"
+    listing = fake.bin / ".wsl.exe.out"
+    (fake.bin / "wsl.exe").write_text(f"#!/bin/sh\necho \"$@\" >> '{log}'\ncat '{listing}'\n")
+    host = fake.host()
+    first = {f.slug: f for f in WslVersion().run(host)}
+    again = wsl_list(host)
+    assert first["wsl2"].status is Status.OK
+    assert [r["name"] for r in parse_wsl_list(again.out)] == ["Ubuntu"]
+    assert log.read_text().splitlines() == ["-l -v"]
+    fresh = fake.host()  # the next run asks again
+    wsl_list(fresh)
+    assert log.read_text().splitlines() == ["-l -v", "-l -v"]

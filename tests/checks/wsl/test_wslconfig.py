@@ -17,8 +17,8 @@ from devdoctor.checks.wsl.wslconfig import (
     encode,
     parse,
     parse_bool,
-    parse_size,
     set_values,
+    wsl_bytes,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -175,7 +175,7 @@ def test_decode_encode_is_byte_exact(text: str, encoding: str, newline: str) -> 
     ],
 )
 def test_sizes_wsl_accepts(value: str, size: int) -> None:
-    assert parse_size(value) == size
+    assert wsl_bytes(value) == size
 
 
 @pytest.mark.parametrize(
@@ -184,7 +184,7 @@ def test_sizes_wsl_accepts(value: str, size: int) -> None:
      "8GB ", "+8GB", "0x10", "\u0668GB", "8\u00a0GB", "8PB"],
 )  # fmt: skip
 def test_sizes_wsl_rejects(value: str) -> None:
-    assert parse_size(value) is None
+    assert wsl_bytes(value) is None
 
 
 def size_oracle(value: str) -> int | None:
@@ -204,7 +204,7 @@ def size_oracle(value: str) -> int | None:
     )
 )
 def test_parse_size_matches_oracle(value: str) -> None:
-    assert parse_size(value) == size_oracle(value)
+    assert wsl_bytes(value) == size_oracle(value)
 
 
 @pytest.mark.parametrize(
