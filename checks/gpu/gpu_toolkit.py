@@ -46,10 +46,7 @@ class GpuToolkit(Check):
     timeout = 90.0
 
     def applies_to(self, host: Host) -> str | None:
-        skip = gpu_need(host).skip
-        if skip is None and host.platform is Platform.CONTAINER:
-            return "inside a container: the computer that runs it decides what GPU it gets"
-        return skip
+        return gpu_need(host).skip
 
     def run(self, host: Host) -> Iterator[Finding]:
         need = gpu_need(host)

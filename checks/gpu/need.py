@@ -55,8 +55,9 @@ def _need(host: Host) -> Need:
         why = "the course's policy requires a GPU ([gpu] required = true)"
         return Need(None, why, False, run_args, image)
     if config is None:
-        where = "no course repository" if host.repo_root is None else "no devcontainer.json"
-        return Need(f"{where} here asks for a GPU (policy [gpu] required = auto)")
+        if host.repo_root is None:
+            return Need("no course repository found, so nothing asks for a GPU")
+        return Need("the course repository has no devcontainer.json, so nothing asks for a GPU")
     if isinstance(config, ConfigError):
         return Need(
             f"{label} cannot be read, so whether it needs a GPU is unknown (see devcontainer)"
