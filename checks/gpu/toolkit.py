@@ -45,7 +45,11 @@ NO_NVML = (
     "cannot open shared object file: no such file or directory"
 )
 NO_RUNTIME = "unknown or invalid runtime name: nvidia"
+NO_RUNTIME_OLD = "Unknown runtime specified nvidia"
+"""What Docker 20.10 says instead (captured from a real engine in the tests)."""
 NO_CDI_DEVICE = "unresolvable CDI devices {device}"
+NO_CDI = 'could not select device driver "cdi" with capabilities: []'
+"""A current docker CLI asking an engine without CDI (captured: CLI 28.2, engine 20.10)."""
 
 _KIND = re.compile(r"^kind:\s*[\"']?(?P<kind>[^\"'\s#]+)", re.MULTILINE)
 _QUALIFIED = re.compile(r"^[a-z0-9.-]+/[a-zA-Z0-9_.-]+=[a-zA-Z0-9_.:-]+$")
@@ -345,12 +349,14 @@ def predict_docker_error(host: Host, run_args: Sequence[str]) -> str | None:
                 n for n, _ in facts.daemon_json.runtimes
             ]
             if (engine.answered or not _desktop_possible(host)) and "nvidia" not in runtimes:
-                return NO_RUNTIME
+                return NO_RUNTIME_OLD if _major(engine.version) in range(1, 21) else NO_RUNTIME
         elif flag == "--device":
-            resolvable = facts.cdi_devices
-            if engine.answered and engine.cdi_dirs is not None and not desktop_on_windows and (
-                value not in resolvable
-            ):
+            if not engine.answered or desktop_on_windows:
+                continue
+            if engine.cdi_dirs is None:
+                return NO_CDI
+            # An empty list is not proof of CDI off: some engines list none and read /etc/cdi.
+            if engine.cdi_dirs and value not in facts.cdi_devices:
                 return NO_CDI_DEVICE.format(device=value)
         elif flag == "--gpus":
             if macos or (engine.desktop and host.platform is Platform.LINUX):
@@ -364,6 +370,12 @@ def predict_docker_error(host: Host, run_args: Sequence[str]) -> str | None:
     return None
 
 
+def _major(version: str) -> int:
+    """20 for "20.10.24+dfsg1", 0 when unknown."""
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() and len(head) < 4 else 0
+
+
 def _desktop_possible(host: Host) -> bool:
     """Where an engine that did not answer may still be Docker Desktop's."""
     return host.platform in (Platform.WSL, Platform.WINDOWS)
@@ -372,6 +384,13 @@ def _desktop_possible(host: Host) -> bool:
 # ---------------------------------------------------------------------------- known errors
 
 KNOWN_ERRORS: tuple[tuple[str, str, str], ...] = (
+    (
+        'could not select device driver "cdi"',
+        "cdi-off",
+        "The engine does not support CDI devices (`--device nvidia.com/gpu=...`): it is too "
+        "old, or has CDI off. Update Docker Engine (CDI is on by default in current versions) "
+        "or ask the course for `--gpus all` instead.",
+    ),
     (
         "could not select device driver",
         "no-device-driver",
@@ -387,6 +406,13 @@ KNOWN_ERRORS: tuple[tuple[str, str, str], ...] = (
         "The toolkit runs but finds no NVIDIA driver libraries: the computer's driver is "
         "missing or broken (see gpu-driver). On Docker Desktop, the Windows NVIDIA driver or "
         "Windows itself is too old for GPU support in WSL 2.",
+    ),
+    (
+        "unknown runtime specified nvidia",
+        "no-nvidia-runtime",
+        "The engine has no runtime called nvidia, which `--runtime=nvidia` asks for. Run "
+        "`sudo nvidia-ctk runtime configure --runtime=docker` and `sudo systemctl restart "
+        "docker`, or ask the course to use `--gpus all` instead.",
     ),
     (
         "unknown or invalid runtime name: nvidia",

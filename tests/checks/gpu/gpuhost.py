@@ -128,6 +128,7 @@ class GpuHost:
     tmp: Path
     platform: str = "linux"
     options: dict[str, object] = field(default_factory=dict)
+    more_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = self.tmp / "root"
@@ -145,6 +146,7 @@ class GpuHost:
             "DEVDOCTOR_PLATFORM": self.platform,
             "DEVDOCTOR_NO_PLUGINS": "1",
             "DEVDOCTOR_STATE_DIR": str(self.tmp / "state"),
+            **self.more_env,
         }
 
     def file(self, path: str, data: bytes | str = b"") -> Path:

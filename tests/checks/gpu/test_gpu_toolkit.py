@@ -149,7 +149,13 @@ def test_runtime_nvidia_in_run_args_without_the_runtime(tmp_path: Path) -> None:
     hook(fake)
     found = run(fake.host(repo=repo))
     assert found["run-args-fail"].summary == (
-        "docker run will fail for runArgs --runtime=nvidia: unknown or invalid runtime name: nvidia"
+        "docker run will fail for runArgs --runtime=nvidia: Unknown runtime specified nvidia"
+    )
+    # A current engine words it differently (what users of Docker 2x report).
+    newer = (SAMPLES / "docker" / PLAIN).read_text().replace("20.10.24+dfsg1", "28.0.0")
+    fake.program("docker", {"info --format {{json .}}": Answer(newer.encode())})
+    assert predict_docker_error(fake.host(repo=repo), ["--runtime=nvidia"]) == (
+        "unknown or invalid runtime name: nvidia"
     )
 
 
@@ -170,10 +176,11 @@ def test_host_requirement_alone_and_an_engine_without_the_runtime(tmp_path: Path
     [
         (PLAIN, False, ["--gpus", "all"], 'could not select device driver "" with capabilities: [[gpu]]'),
         (PLAIN, True, ["--gpus=all"], None),
-        (PLAIN, True, ["--runtime", "nvidia"], "unknown or invalid runtime name: nvidia"),
+        (PLAIN, True, ["--runtime", "nvidia"], "Unknown runtime specified nvidia"),
         (RUNTIME, True, ["--runtime=nvidia", "--gpus", "all"], None),
         (WITH_CDI, False, ["--device", "nvidia.com/gpu=all"], "unresolvable CDI devices nvidia.com/gpu=all"),
         (WITH_CDI, False, ["--device=nvidia.com/gpu=gpu0"], None),
+        (PLAIN, False, ["--device=nvidia.com/gpu=all"], 'could not select device driver "cdi" with capabilities: []'),
         (PLAIN, False, ["--cpus", "2"], None),
     ],
 )
@@ -203,9 +210,23 @@ def test_prediction_without_a_driver(tmp_path: Path) -> None:
 def test_every_predicted_error_is_explained() -> None:
     from devdoctor.checks.gpu import toolkit
 
-    for message in (toolkit.NO_DEVICE_DRIVER, toolkit.NO_NVML, toolkit.NO_RUNTIME,
-                    toolkit.NO_CDI_DEVICE.format(device="nvidia.com/gpu=all")):  # fmt: skip
-        assert explain_docker_error(f"docker: Error response from daemon: {message}.") is not None
+    messages = (
+        toolkit.NO_DEVICE_DRIVER,
+        toolkit.NO_NVML,
+        toolkit.NO_RUNTIME,
+        toolkit.NO_RUNTIME_OLD,
+        toolkit.NO_CDI,
+        toolkit.NO_CDI_DEVICE.format(device="nvidia.com/gpu=all"),
+    )
+    slugs = [explain_docker_error(f"docker: Error response from daemon: {m}.") for m in messages]
+    assert [s[0] if s else None for s in slugs] == [
+        "no-device-driver",
+        "no-driver-libraries",
+        "no-nvidia-runtime",
+        "no-nvidia-runtime",
+        "cdi-off",
+        "no-cdi-spec",
+    ]
 
 
 # ----------------------------------------------------------------------- --deep
