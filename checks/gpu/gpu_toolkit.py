@@ -43,6 +43,7 @@ class GpuToolkit(Check):
 
     id = "gpu-toolkit"
     title = "GPU: containers can use it"
+    needs = ("gpu-driver",)  # no driver: one cause, said once
     timeout = 90.0
 
     def applies_to(self, host: Host) -> str | None:
@@ -218,8 +219,8 @@ class GpuToolkit(Check):
                 "no NVIDIA Container Toolkit and no Docker engine here: containers cannot get "
                 "the GPU",
                 evidence=shown,
-                detail=f"The engine: {problem}. Install Docker Engine (see docker-daemon), "
-                "then the toolkit. " + INSTALL,
+                detail=f"The engine: {problem.rstrip('.')}. Install Docker Engine (see "
+                "docker-daemon), then the toolkit. " + INSTALL,
             )
 
     # -- --deep: a real container ------------------------------------------------------------
@@ -314,10 +315,12 @@ def _evidence(facts: Toolkit) -> tuple[tuple[str, str], ...]:
         CDI_devices=", ".join(engine.cdi_devices) or "none",
         CDI_specs="; ".join(specs) or "none in /etc/cdi, /var/run/cdi",
         toolkit=", ".join(f"{n} ({p})" for n, p in facts.tools) or "none found",
-        daemon_json=(
-            ", ".join(f"runtime {n}" for n, _ in facts.daemon_json.runtimes) or "no runtimes"
-        )
-        if facts.daemon_json.exists
-        else "none",
+        **{
+            "daemon.json": (
+                ", ".join(f"runtime {n}" for n, _ in facts.daemon_json.runtimes) or "no runtimes"
+            )
+            if facts.daemon_json.exists
+            else "none"
+        },
     ) + (evidence(cdi_refresh=facts.refresh_unit) if facts.refresh_unit else ())
 
