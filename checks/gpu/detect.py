@@ -20,6 +20,7 @@ from .smi import (
     Gpu,
     Unreadable,
     failure,
+    first_line,
     parse_header,
     parse_list,
     parse_query,
@@ -87,18 +88,13 @@ def candidates(host: Host) -> list[tuple[str, str]]:
     if host.platform is Platform.MACOS:
         return []
     found: list[tuple[str, str]] = []
-    places: list[str] = []
-    if host.platform is Platform.WSL:
-        places.append(WSL_SMI)
+    if host.platform is Platform.WSL and host.is_file(WSL_SMI):
+        found.append((WSL_SMI, str(host.real(WSL_SMI))))  # Windows' driver, whatever PATH says
     on_path = host.which("nvidia-smi")
     if on_path:
         found.append((on_path, on_path))
     if host.platform is not Platform.WINDOWS:
-        places.extend(LINUX_SMI_PLACES)
-    for place in places:
-        if host.is_file(place):
-            entry = (place, str(host.real(place)))
-            found.insert(0, entry) if place == WSL_SMI else found.append(entry)
+        found.extend((p, str(host.real(p))) for p in LINUX_SMI_PLACES if host.is_file(p))
     unique: list[tuple[str, str]] = []
     seen: set[str] = set()
     for shown, real in found:
@@ -127,8 +123,6 @@ def _probe(host: Host) -> Probe:
 
 
 def _listed_nothing(done: Completed) -> Failure:
-    from .smi import first_line
-
     return Failure(
         "no-devices",
         "nvidia-smi runs but lists no GPU",
