@@ -289,3 +289,17 @@ def test_deep_known_errors(tmp_path: Path, said: str, slug: str) -> None:
     found = run(fake.host(repo=course_with_local_image(tmp_path), deep=True))
     assert slug in found
     assert found[slug].status is (Status.WARN if slug == "smoke-failed" else Status.FAIL)
+
+
+def test_windows_itself_with_docker_desktop(tmp_path: Path) -> None:
+    """devdoctor in PowerShell: nvidia-smi from the Windows driver on PATH, Docker Desktop."""
+    from devdoctor.checks.gpu.gpu_driver import GpuDriver
+
+    fake = GpuHost(tmp_path, platform="windows")
+    fake.program("nvidia-smi", h200_answers())
+    fake.program("docker", docker_answers(DESKTOP))
+    host = fake.host()
+    driver = {f.slug: f for f in GpuDriver().run(host)}
+    assert driver["gpu"].summary.startswith("NVIDIA H200")
+    assert "kernel module" not in dict(driver["gpu"].evidence)  # no /proc on Windows
+    assert run(host)["desktop"].status is Status.OK
