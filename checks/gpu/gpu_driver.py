@@ -70,10 +70,12 @@ class GpuDriver(Check):
                 "toolkit if you need it, and install only NVIDIA's driver for Windows.",
             )
         has_dxg = host.exists("/dev/dxg")
-        libs = [name for name in ("libcuda.so.1", "libnvidia-ml.so.1", "nvidia-smi")
-                if host.exists(f"{WSL_LIB}/{name}")]  # fmt: skip
-        facts = evidence(dev_dxg="present" if has_dxg else "missing",
-                         wsl_lib=", ".join(libs) or "no NVIDIA files")  # fmt: skip
+        wanted = ("libcuda.so.1", "libnvidia-ml.so.1", "nvidia-smi")
+        libs = [name for name in wanted if host.exists(f"{WSL_LIB}/{name}")]
+        facts = evidence(
+            dev_dxg="present" if has_dxg else "missing",
+            wsl_lib=", ".join(libs) or "no NVIDIA files",
+        )
         if not has_dxg:
             yield self.finding(
                 Status.FAIL,
@@ -172,8 +174,9 @@ class GpuDriver(Check):
         driver = next((g.driver_version for g in gpus if g.driver_version), None)
         driver = driver or more.versions.get("driver version")
         cuda = more.versions.get("cuda version")
-        listed = {f"GPU {g.index if g.index is not None else n}": _card(g)
-                  for n, g in enumerate(gpus)}  # fmt: skip
+        listed = {
+            f"GPU {g.index if g.index is not None else n}": _card(g) for n, g in enumerate(gpus)
+        }
         names = sorted({g.name for g in gpus})
         summary = (
             f"{len(gpus)} NVIDIA GPUs ({', '.join(names)})" if len(gpus) > 1 else _card(gpus[0])

@@ -238,8 +238,8 @@ class GpuToolkit(Check):
             )
             return
         flags = [f"{f}={v}" for f, v in gpu_flags(need.run_args)] or ["--gpus=all"]
-        argv = ["docker", "run", "--rm", "--pull=never", *flags, "--entrypoint", "nvidia-smi",
-                image, "-L"]  # fmt: skip
+        argv = ["docker", "run", "--rm", "--pull=never", *flags]
+        argv += ["--entrypoint", "nvidia-smi", image, "-L"]
         shown = " ".join(argv)
         done = host.run(argv, timeout=SMOKE_TIMEOUT)
         listed = parse_list(done.out) if done.ok else []

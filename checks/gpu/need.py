@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from devdoctor import Finding, Host, Platform, Status
 from devdoctor.repo import policy, variant
 
+from .toolkit import gpu_flags
+
 
 @dataclass(frozen=True)
 class Need:
@@ -67,8 +69,6 @@ def _need(host: Host) -> Need:
     if wants == "optional":
         why = f'{label} uses a GPU when there is one (hostRequirements.gpu = "optional")'
         return Need(None, why, True, run_args, image)
-    from .toolkit import gpu_flags
-
     return Need(
         None,
         f"{label} asks for a GPU (chosen: {chosen_why})",
