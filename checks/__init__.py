@@ -16,6 +16,8 @@ CHECKS: dict[str, str] = {
     "docker-daemon": "docker.docker_daemon:DockerDaemon",
     "docker-resources": "docker.docker_resources:DockerResources",
     "docker-desktop": "docker.docker_desktop:DockerDesktop",
+    "gpu-driver": "gpu.gpu_driver:GpuDriver",
+    "gpu-toolkit": "gpu.gpu_toolkit:GpuToolkit",
     "vscode": "host.vscode:Vscode",
     "home-volume": "docker.home_volume:HomeVolume",
     "devcontainer": "course.devcontainer:Devcontainer",

@@ -150,6 +150,13 @@ class Host:
         """The file's metadata. Raises OSError."""
         return os.stat(self.real(path), follow_symlinks=follow)
 
+    def readlink(self, path: str | os.PathLike[str]) -> str | None:
+        """Where a symbolic link points (as written in it), or None when it is not a link."""
+        try:
+            return os.readlink(self.real(path))
+        except OSError:
+            return None
+
     def walk(self, path: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str]]]:
         """os.walk under the host path, not following links (a caller may prune the folders)."""
         yield from os.walk(self.real(path))

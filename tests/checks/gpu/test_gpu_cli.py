@@ -1,0 +1,132 @@
+"""`devdoctor check --only gpu-driver,gpu-toolkit` as a student runs it, and scripts/gpu-smoke."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import TESTS
+from tests.checks.gpu.gpuhost import (
+    COURSE,
+    GpuHost,
+    docker_answers,
+    h100_answers,
+    h100_host,
+    replay,
+    wsl_host,
+)
+from tests.fakehost import DEVDOCTOR
+
+SMOKE = TESTS.parent / "scripts" / "gpu-smoke"
+UUID = "GPU-00000000-1111-2222-3333-444444444444"
+
+
+def check(fake: GpuHost, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [DEVDOCTOR, "check", "--only", "gpu-driver,gpu-toolkit", "--root", str(fake.root),
+         "--repo", str(COURSE), *args],
+        env=fake.env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_h100_host_as_printed(tmp_path: Path) -> None:
+    done = check(h100_host(tmp_path))
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [
+        "[ OK ] gpu-driver   NVIDIA H100 80GB HBM3, 79.6 GiB, compute 9.0, driver 580.159.04, CUDA 13.0",
+        "[FAIL] gpu-toolkit  no NVIDIA Container Toolkit and no Docker engine here: containers cannot get the GPU",
+    ]
+
+
+def test_json_names_the_variant_and_leaks_no_uuid(tmp_path: Path) -> None:
+    done = check(h100_host(tmp_path), "--json")
+    data = json.loads(done.stdout)
+    assert data["host"]["variant"] == "gpu"
+    statuses = {r["id"]: r["status"] for r in data["results"]}
+    assert statuses == {"gpu-driver": "ok", "gpu-toolkit": "fail"}
+    assert UUID not in done.stdout
+
+
+def test_wsl_with_docker_desktop(tmp_path: Path) -> None:
+    fake = wsl_host(tmp_path)
+    fake.program("docker", docker_answers("docker-info.desktop-wsl2.derived.json"))
+    done = check(fake)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[ OK ] gpu-toolkit  Docker Desktop's WSL 2 engine brings its own GPU support" in done.stdout
+
+
+def test_no_gpu_student_is_not_alarmed(tmp_path: Path) -> None:
+    done = check(GpuHost(tmp_path))
+    assert done.returncode == 0
+    assert "[SKIP] gpu-driver   the cpu configuration does not use a GPU" in done.stdout
+
+
+def test_no_driver_is_one_cause(tmp_path: Path) -> None:
+    done = check(GpuHost(tmp_path), "--config", "gpu")
+    assert done.returncode == 1
+    assert "[SKIP] gpu-toolkit  needs gpu-driver, which failed" in done.stdout
+
+
+def test_report_keeps_gpu_uuids_out(tmp_path: Path) -> None:
+    fake = h100_host(tmp_path)
+    out = tmp_path / "report.txt"
+    done = subprocess.run(
+        [DEVDOCTOR, "report", "--only", "gpu-driver,gpu-toolkit", "--root", str(fake.root),
+         "--repo", str(COURSE), "--output", str(out)],
+        env=fake.env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    text = out.read_text()
+    assert "devdoctor-signature: gpu-toolkit/no-toolkit" in text, done.stderr
+    assert "variant: gpu" in text
+    assert UUID not in text
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project and its dependencies as wheels, built the way the script's README says."""
+    folder = tmp_path_factory.mktemp("wheelhouse")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", str(TESTS.parent), "-w", str(folder)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"no package index to build a wheelhouse from: {done.stderr.strip()[-300:]}")
+    return folder
+
+
+def test_gpu_smoke_installs_offline_and_prints_both(tmp_path: Path, wheelhouse: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    replay(bin_dir / "nvidia-smi", h100_answers())
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "LANG": "C.UTF-8",
+        "TMPDIR": str(tmp_path),
+        "PIP_CONFIG_FILE": os.devnull,  # no index, no find-links but the wheelhouse
+        "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock",
+    }
+    done = subprocess.run(
+        [str(SMOKE), str(wheelhouse)], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr  # gpu-toolkit fails: no toolkit here
+    start = out.index("{\n")
+    data, _ = json.JSONDecoder().raw_decode(out[start:])
+    driver = next(r for r in data["results"] if r["id"] == "gpu-driver")
+    assert driver["status"] == "ok"
+    assert driver["summary"].startswith("NVIDIA H100 80GB HBM3")
+    assert data["host"]["variant"] == "gpu"
+    assert "devdoctor-signature: gpu-toolkit/no-toolkit" in out
+    assert "GPU 0: NVIDIA H100 80GB HBM3\n" in out and UUID not in out
+    assert not list(tmp_path.glob("gpu-smoke.*"))  # the temporary venv is gone
+
+
+def test_gpu_smoke_usage(tmp_path: Path) -> None:
+    done = subprocess.run([str(SMOKE), str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2 and "usage" in done.stderr
