@@ -11,18 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from devdoctor.checks.docker.engine import (
-    API_CAP,
-    PROBE_TIMEOUT,
-    Endpoint,
-    ProbeState,
-    api_version_for,
-    context_id,
-    endpoints,
-    engine,
-    normalise_host,
-    probe,
-)
+from devdoctor.checks.docker.client import client
+from devdoctor.checks.docker.endpoint import Endpoint, context_id, endpoints, normalise_host
+from devdoctor.checks.docker.engine import API_CAP, api_version_for, engine
+from devdoctor.checks.docker.probe import PROBE_TIMEOUT, ProbeState, probe
 
 from tests import TESTS
 from tests.dockerhost import (
@@ -366,7 +358,10 @@ def test_one_probe_one_client_one_info_per_run(docker_engine: Engine, tmp_path: 
     assert engine(host) is first  # shared: a second asker gets the same answer
     assert first.info is not None and first.info["ServerVersion"]
     assert first.api_version == api_version_for(first.probe.api_version)
-    assert first.client.api.api_version == first.api_version
+    assert first.api is not None and first.api.version == first.api_version
+    sdk = client(host)  # the docker SDK's client, for archives and containers, at that version
+    assert sdk is client(host)
+    assert sdk.api.api_version == first.api_version
 
 
 @pytest.mark.docker
@@ -397,4 +392,3 @@ def test_real_engine_over_tcp(docker_engine: Engine, tmp_path: Path) -> None:
         assert state.probe.state is ProbeState.ANSWERS
         assert state.answers, state.error
         assert state.info is not None and state.info["ServerVersion"]
-        state.client.close()
