@@ -80,10 +80,11 @@ class _DeadlineSocket(socket.socket):
 class Connection(http.client.HTTPConnection):
     """http.client on a Unix socket or TCP, its socket bound to the exchange's deadline."""
 
-    def __init__(self, target: Target, deadline: float) -> None:
+    def __init__(self, target: Target, seconds: float) -> None:
         super().__init__(target.host or "localhost", target.port or None)
         self.target = target
-        self.deadline = deadline
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
 
     def connect(self) -> None:
         left = self.deadline - time.monotonic()
@@ -106,7 +107,7 @@ class Connection(http.client.HTTPConnection):
 
 def connect(target: Target, timeout: float) -> Connection:
     """An open connection (raises OSError: FileNotFoundError, ConnectionRefusedError, ...)."""
-    conn = Connection(target, time.monotonic() + timeout)
+    conn = Connection(target, timeout)
     conn.connect()
     return conn
 
@@ -121,7 +122,9 @@ def exchange(conn: Connection, method: str, path: str, limit: int = ANSWER_LIMIT
         response = conn.getresponse()
         body = _read_capped(response, method, path, limit)
     except TimeoutError:
-        raise DeadlinePassed(f"{method} {path}: no complete answer in time") from None
+        raise DeadlinePassed(
+            f"{method} {path}: no complete answer within {conn.seconds:g} s"
+        ) from None
     except http.client.RemoteDisconnected:
         raise ApiError(
             f"{method} {path}: the engine closed the connection without answering"
