@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from devdoctor.checks.docker.client import client
+from devdoctor.checks.docker.api import ApiError
+from devdoctor.checks.docker.client import SdkApi, client, make_client
 from devdoctor.checks.docker.endpoint import Endpoint, context_id, endpoints, normalise_host
 from devdoctor.checks.docker.engine import API_CAP, api_version_for, engine
 from devdoctor.checks.docker.probe import PROBE_TIMEOUT, ProbeState, probe
@@ -392,3 +393,28 @@ def test_real_engine_over_tcp(docker_engine: Engine, tmp_path: Path) -> None:
         assert state.probe.state is ProbeState.ANSWERS
         assert state.answers, state.error
         assert state.info is not None and state.info["ServerVersion"]
+
+
+@pytest.mark.docker
+def test_the_sdk_asks_the_same_questions_where_http_client_cannot(
+    docker_engine: Engine, tmp_path: Path
+) -> None:
+    # TLS endpoints and Windows pipes are asked through the docker SDK: same answers, same errors.
+    host = docker_host(tmp_path, env=engine_env(docker_engine, tmp_path))
+    state = engine(host)
+    assert state.api is not None and state.api_version is not None
+    sdk = SdkApi(make_client(host, state.endpoint, state.api_version), state.api_version)
+    try:
+        assert sdk.info()["ID"] == state.api.info()["ID"]
+        assert sdk.volumes() == state.api.volumes()
+        label = {"label": "devcontainer.local_folder"}
+        assert sdk.containers(label) == state.api.containers(label)
+        assert sdk.inspect_volume("devdoctor-no-such-volume") is None
+        assert state.api.inspect_volume("devdoctor-no-such-volume") is None
+        tiny = state.api.inspect_image(docker_engine.tiny_image)
+        assert tiny is not None and sdk.inspect_image(docker_engine.tiny_image) == tiny
+        with pytest.raises(ApiError) as raised:
+            sdk.get_json("/no-such-endpoint")
+        assert raised.value.status == 404
+    finally:
+        sdk.close()

@@ -18,6 +18,7 @@ import pytest
 from devdoctor.checks.docker.api import ANSWER_LIMIT, CLIENT_TIMEOUT, Api, ApiError, Target
 from devdoctor.checks.docker.endpoint import Endpoint
 from devdoctor.checks.docker.engine import API_CAP, engine
+from devdoctor.checks.docker.home_volume import HomeVolume
 from devdoctor.checks.docker.probe import PING_LIMIT, PROBE_TIMEOUT, ProbeState, probe
 
 from tests.dockerhost import (
@@ -215,3 +216,27 @@ def test_the_scripted_engine_reads_whole_requests(folder: Path) -> None:
         client.sendall(b"GET /v1.41/volumes HTTP/1.1\r\nHost: docker\r\n\r\n")
         assert client.recv(100).startswith(b"HTTP/1.1 204")
     assert seen == ["GET /v1.41/volumes HTTP/1.1"]
+
+
+def test_home_volume_questions_are_bounded_too(tmp_path: Path, folder: Path) -> None:
+    # /info answers; the list of containers then never ends: a finding, not a stuck check.
+    info = b'{"ServerVersion": "20.10.24", "OperatingSystem": "Debian"}'
+
+    def containers_endless(conn: socket.socket, line: str, stop: threading.Event) -> None:
+        if "/info " in line:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(info), info))
+        else:
+            endless_body(conn, line, stop)
+
+    repo = tmp_path / "course"
+    (repo / ".devcontainer").mkdir(parents=True)
+    (repo / ".devcontainer/devcontainer.json").write_text('{"image": "python:3.11"}')
+    with scripted_engine(folder / "docker.sock", containers_endless):
+        env = {"DOCKER_HOST": f"unix://{folder}/docker.sock"}
+        found = list(HomeVolume().run(docker_host(tmp_path, env=env, repo=repo)))
+    (finding,) = found
+    assert finding.code == "home-volume/unreadable"
+    assert finding.summary.startswith(
+        "the Docker engine stopped answering devdoctor's questions: GET /v1.41/containers/json"
+    )
+    assert finding.summary.endswith("the answer is larger: more than the 8 MiB devdoctor reads")
