@@ -147,11 +147,13 @@ def exchange(conn: Connection, method: str, path: str, limit: int = ANSWER_LIMIT
 
 def _read_capped(response: http.client.HTTPResponse, method: str, path: str, limit: int) -> bytes:
     """The body, or ApiError as soon as it is known to be larger than `limit`."""
-    if method == "HEAD":
-        return b""
+    size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
     declared = response.getheader("Content-Length")
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise ApiError(f"{method} {path}: the answer is {int(declared)} bytes, {_over(limit)}")
+        raise ApiError(
+            f"{method} {path}: the answer is {int(declared)} bytes, more than the {size} "
+            "devdoctor reads"
+        )
     body = bytearray()
     while True:
         chunk = response.read(min(CHUNK, limit + 1 - len(body)))
@@ -159,12 +161,7 @@ def _read_capped(response: http.client.HTTPResponse, method: str, path: str, lim
             return bytes(body)
         body += chunk
         if len(body) > limit:
-            raise ApiError(f"{method} {path}: the answer is larger: {_over(limit)}")
-
-
-def _over(limit: int) -> str:
-    size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
-    return f"more than the {size} devdoctor reads"
+            raise ApiError(f"{method} {path}: the answer goes on past the {size} devdoctor reads")
 
 
 class Api:
