@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import io
 import os
-import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,8 @@ class VolumeError(Exception):
 
 
 def _empty_tar() -> bytes:
+    import tarfile  # 5 ms, needed only when the reader's image must be made
+
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
         info = tarfile.TarInfo(".")
