@@ -17,6 +17,7 @@ from devdoctor.checks.docker.docker_desktop import DockerDesktop
 from devdoctor.checks.docker.docker_resources import DockerResources
 from devdoctor.checks.docker.endpoint import Endpoint, context_id
 from devdoctor.checks.docker.engine import EngineState, is_docker_desktop, is_wsl2_backend
+from devdoctor.checks.docker.groups import current_user, process_groups
 from devdoctor.checks.docker.home_volume import HomeVolume
 from devdoctor.checks.docker.probe import Probe, ProbeState
 from devdoctor.host import Host
@@ -606,3 +607,14 @@ def test_linux_without_docker_desktop_is_skipped(tmp_path: Path) -> None:
     assert DockerDesktop().applies_to(docker_host(tmp_path)) == (
         "Docker Desktop is not installed here (no ~/.docker/desktop)"
     )
+
+
+def test_the_user_and_their_groups_come_from_the_process_when_the_environment_is_silent(
+    tmp_path: Path,
+) -> None:
+    import pwd
+
+    host = docker_host(tmp_path, env={"USER": "", "LOGNAME": ""})
+    assert current_user(host) == pwd.getpwuid(os.getuid()).pw_name
+    assert process_groups(host) == {os.getegid(), *os.getgroups()}
+    assert current_user(docker_host(tmp_path, env={"USER": "student"})) == "student"
