@@ -19,10 +19,12 @@ from devdoctor.checks.docker.probe import PROBE_TIMEOUT, ProbeState, probe
 
 from tests import TESTS
 from tests.dockerhost import (
+    answer_with,
     answering_socket,
     as_nobody,
     docker_host,
     engine_env,
+    scripted_engine,
     short_dir,
     stale_socket,
     tcp_proxy,
@@ -418,3 +420,22 @@ def test_the_sdk_asks_the_same_questions_where_http_client_cannot(
         assert raised.value.status == 404
     finally:
         sdk.close()
+
+
+def test_a_socket_path_longer_than_connect_takes_is_reached_through_proc(tmp_path: Path) -> None:
+    # A deep --root tree: sun_path holds 107 bytes, so the folder is opened and named by fd.
+    folder = short_dir()
+    info = b'{"ServerVersion": "20.10.24", "OperatingSystem": "Debian"}'
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(info), info)
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    (deep / "docker.sock").symlink_to(folder / "docker.sock")
+    assert len(str(deep / "docker.sock").encode()) > 107
+    try:
+        with scripted_engine(folder / "docker.sock", answer_with(answer)):
+            host = docker_host(tmp_path, env={"DOCKER_HOST": f"unix://{deep}/docker.sock"})
+            state = engine(host)
+    finally:
+        shutil.rmtree(folder)
+    assert state.probe.state is ProbeState.ANSWERS
+    assert state.info == {"ServerVersion": "20.10.24", "OperatingSystem": "Debian"}
