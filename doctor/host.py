@@ -318,3 +318,21 @@ class Host:
         except OSError:
             return ""
         return data.decode("utf-8", errors="replace").strip()
+
+    # -- the process's own identity -----------------------------------------------------------
+
+    def process_groups(self) -> frozenset[int]:
+        """The group ids this process has now (a new login is needed to gain one); empty where
+        the platform has none (Windows)."""
+        if not hasattr(os, "getgroups"):
+            return frozenset()
+        return frozenset({os.getegid(), *os.getgroups()})
+
+    def login_name(self) -> str | None:
+        """This process's user name from the password database, or None where there is none."""
+        try:
+            import pwd
+
+            return pwd.getpwuid(os.getuid()).pw_name
+        except (ImportError, KeyError, OSError):
+            return None

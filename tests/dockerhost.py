@@ -141,6 +141,100 @@ def answering_socket(path: Path, answer: bytes) -> Iterator[None]:
         yield
 
 
+PING_ANSWER = (
+    b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nServer: Docker/20.10.24 (linux)\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\nOK"
+)
+"""What dockerd answers to GET /_ping (its headers as Docker 20.10 sends them)."""
+
+Behaviour = Callable[[socket.socket, str, threading.Event], None]
+"""What a scripted engine does with a request: (connection, request line, stop)."""
+
+
+def read_request(conn: socket.socket, limit: int = 65536) -> str:
+    """The request line of what the client sends, once its head is complete ("" if none)."""
+    data = b""
+    conn.settimeout(2)
+    with contextlib.suppress(OSError):
+        while b"\r\n\r\n" not in data and len(data) < limit:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\r\n", 1)[0].decode("latin-1")
+
+
+@contextlib.contextmanager
+def scripted_engine(
+    path: Path, behaviour: Behaviour, *, ping: Behaviour | None = None
+) -> Iterator[None]:
+    """A Unix socket that answers GET /_ping as Docker does (or with `ping`) and every other
+    request with `behaviour`, each connection in its own thread, until the block ends."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            line = read_request(conn)
+            if " /_ping " in line and ping is None:
+                with contextlib.suppress(OSError):
+                    conn.sendall(PING_ANSWER)
+                return
+            with contextlib.suppress(OSError):
+                (ping if " /_ping " in line and ping else behaviour)(conn, line, stop)
+
+    def start(conn: socket.socket) -> None:
+        thread = threading.Thread(target=handle, args=(conn,), daemon=True)
+        threads.append(thread)
+        thread.start()
+
+    try:
+        with serving(unix_server(path), start):
+            yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(2)
+
+
+def answer_with(data: bytes) -> Behaviour:
+    """Answer these bytes, then close."""
+
+    def answer(conn: socket.socket, line: str, stop: threading.Event) -> None:
+        conn.sendall(data)
+
+    return answer
+
+
+def endless_body(conn: socket.socket, line: str, stop: threading.Event) -> None:
+    """200 OK with a chunked JSON body that never ends, sent as fast as the client reads."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    conn.sendall(b"Transfer-Encoding: chunked\r\n\r\n")
+    piece = b'{"Name": "' + b"x" * 65000 + b'"}, '
+    chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+    conn.settimeout(0.5)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            conn.sendall(chunk)  # OSError once the client gives up: the handler's end
+
+
+def drip(conn: socket.socket, line: str, stop: threading.Event) -> None:
+    """A status line, then a header one byte every 50 ms, forever: never a whole answer."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+    while not stop.wait(0.05):
+        conn.sendall(b"a")
+
+
+def garbage(conn: socket.socket, line: str, stop: threading.Event) -> None:
+    """Bytes that are not HTTP at all, then close."""
+    conn.sendall(bytes(range(256)) * 4)
+
+
+def hang(conn: socket.socket, line: str, stop: threading.Event) -> None:
+    """Read the request and never answer, holding the connection open."""
+    stop.wait(30)
+
+
 @contextlib.contextmanager
 def tcp_proxy(target: Path) -> Iterator[int]:
     """A TCP port on 127.0.0.1 that forwards to a Unix socket (the real engine over tcp://)."""

@@ -12,20 +12,11 @@ from collections.abc import Iterator
 
 from devdoctor import Check, Finding, Host, Platform, Status
 
-from .engine import (
-    Endpoint,
-    EngineState,
-    Probe,
-    ProbeState,
-    current_user,
-    engine,
-    engine_kind,
-    group_name,
-    installed,
-    is_docker_desktop,
-    listed_in_group,
-    process_groups,
-)
+from .endpoint import Endpoint
+from .engine import EngineState, engine, engine_kind, is_docker_desktop
+from .groups import current_user, group_name, listed_in_group, process_groups
+from .install import installed
+from .probe import Probe, ProbeState
 
 
 def _evidence(state: EngineState, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -248,7 +239,9 @@ class DockerDaemon(Check):
                 '"docker-users" group (Computer Management > Local Users and Groups > Groups > '
                 "docker-users), then sign out of Windows and in again."
             )
-        elif gid is not None and listed_in_group(host, gid, user) and gid not in process_groups():
+        elif (
+            gid is not None and listed_in_group(host, gid, user) and gid not in process_groups(host)
+        ):
             detail = (
                 f'You are in the "{group}" group (/etc/group says so), but this login started '
                 "before you were added, so it does not have the group yet. Log out and back in "

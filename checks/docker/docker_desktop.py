@@ -17,7 +17,7 @@ from devdoctor import Check, Finding, Host, MiB, Platform, Status, format_size
 from devdoctor.checks.wsl import parse_wsl_list, windows_profile, wsl_list
 from devdoctor.repo import policy
 
-from .engine import installed
+from .install import installed
 
 READ_LIMIT = 1024 * 1024
 NAMES = ("settings-store.json", "settings.json")

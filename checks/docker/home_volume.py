@@ -20,16 +20,10 @@ from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer, var
 from devdoctor.checks.image import final_image
 from devdoctor.repo import is_windows_path, policy, windows_to_wsl
 
+from .api import Api
+from .client import engine_error, is_engine_error
 from .engine import engine
-from .volumes import (
-    LOCAL_FOLDER_LABEL,
-    Holder,
-    ResetVolume,
-    VolumeLook,
-    engine_error,
-    look,
-    volume_names,
-)
+from .volumes import LOCAL_FOLDER_LABEL, Holder, ResetVolume, VolumeLook, look, volume_names
 
 _HOME = re.compile(r"^/(?:root|home/[^/]+)$")
 _PYTHON_TAG = re.compile(r"python:(?:[\w.]*-)?(\d+\.\d+)", re.IGNORECASE)
@@ -100,12 +94,12 @@ def _same_folder(label: str, folder: Path) -> bool:
     return theirs == mine or (is_windows_path(label) and theirs == mine.lower())
 
 
-def repo_containers(host: Host, api: Any) -> list[dict[str, Any]]:
+def repo_containers(host: Host, api: Api) -> list[dict[str, Any]]:
     """The containers the Dev Containers extension made for this course repository."""
     folder = host.repo_root
     if folder is None:
         return []
-    rows = api.containers(all=True, filters={"label": LOCAL_FOLDER_LABEL})
+    rows = api.containers(filters={"label": LOCAL_FOLDER_LABEL})
     return [
         row
         for row in rows
@@ -136,16 +130,13 @@ def python_of(text: str) -> str | None:
     return f"{match.group(1)}.{match.group(2)}" if match else None
 
 
-def image_python(host: Host, api: Any, containers: list[dict[str, Any]]) -> tuple[str | None, str]:
+def image_python(host: Host, api: Api, containers: list[dict[str, Any]]) -> tuple[str | None, str]:
     """The image's Python (X.Y) when known without pulling, and how devdoctor knows."""
-    from docker.errors import NotFound
-
     for row in containers:
-        try:
-            env = api.inspect_container(row["Id"]).get("Config", {}).get("Env") or []
-        except NotFound:
+        inspected = api.inspect_container(str(row.get("Id", "")))
+        if inspected is None:
             continue
-        for item in env:
+        for item in inspected.get("Config", {}).get("Env") or []:
             if str(item).startswith("PYTHON_VERSION="):
                 found = python_of(str(item).partition("=")[2])
                 if found:
@@ -154,10 +145,8 @@ def image_python(host: Host, api: Any, containers: list[dict[str, Any]]) -> tupl
     if not isinstance(cfg, DevcontainerConfig):
         return None, "unknown: no devcontainer.json to read the image from"
     if cfg.image:
-        try:
-            env = api.inspect_image(cfg.image).get("Config", {}).get("Env") or []
-        except NotFound:
-            env = None
+        image = api.inspect_image(cfg.image)
+        env = None if image is None else image.get("Config", {}).get("Env") or []
         for item in env or []:
             if str(item).startswith("PYTHON_VERSION="):
                 found = python_of(str(item).partition("=")[2])
@@ -219,12 +208,11 @@ class HomeVolume(Check):
         return None
 
     def run(self, host: Host) -> Iterator[Finding]:
-        from docker.errors import DockerException
-        from requests.exceptions import RequestException
-
         try:
             yield from self._look(host)
-        except (DockerException, RequestException, OSError) as exc:
+        except Exception as exc:
+            if not is_engine_error(exc):
+                raise
             # The engine stopped answering part-way: a finding, not "devdoctor broke".
             yield self.finding(
                 Status.WARN,
@@ -234,7 +222,8 @@ class HomeVolume(Check):
             )
 
     def _look(self, host: Host) -> Iterator[Finding]:
-        api = engine(host).client.api
+        api = engine(host).api
+        assert api is not None  # applies_to saw the engine answer
         containers = repo_containers(host, api)
         wanted = wanted_volume(host, containers)
         if wanted is None:
@@ -252,7 +241,7 @@ class HomeVolume(Check):
             yield self._not_found(chosen)
             return
         try:
-            seen = look(api, chosen.name, prefix=wanted.prefix, stamp=policy(host).volume_stamp)
+            seen = look(host, chosen.name, prefix=wanted.prefix, stamp=policy(host).volume_stamp)
         except Exception as exc:  # the engine's errors, in plain words
             yield self.finding(
                 Status.WARN,
@@ -291,7 +280,7 @@ class HomeVolume(Check):
     def _state(
         self,
         host: Host,
-        api: Any,
+        api: Api,
         chosen: Chosen,
         seen: VolumeLook,
         containers: list[dict[str, Any]],

@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import io
 import os
-import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,9 @@ from typing import Any, ClassVar
 
 from devdoctor import Change, ChangeError, Host
 
-from .engine import CLIENT_TIMEOUT, client
+from .api import CLIENT_TIMEOUT, Api
+from .client import client, engine_error
+from .engine import engine
 
 EMPTY_REPOSITORY = "devdoctor/empty"
 EMPTY_TAG = "1"
@@ -45,6 +46,8 @@ class VolumeError(Exception):
 
 
 def _empty_tar() -> bytes:
+    import tarfile  # 5 ms, needed only when the reader's image must be made
+
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
         info = tarfile.TarInfo(".")
@@ -139,10 +142,10 @@ class VolumeLook:
     created: str | None = None
 
 
-def holders(api: Any, volume: str) -> tuple[Holder, ...]:
+def holders(api: Api, volume: str) -> tuple[Holder, ...]:
     """Containers (running or not) that mount the volume, devdoctor's readers left out."""
     found = []
-    for row in api.containers(all=True, filters={"volume": volume}):
+    for row in api.containers(filters={"volume": volume}):
         labels = row.get("Labels") or {}
         if READER_LABEL in labels:
             continue
@@ -159,30 +162,29 @@ def holders(api: Any, volume: str) -> tuple[Holder, ...]:
     return tuple(found)
 
 
-def volume_names(api: Any) -> list[str]:
+def volume_names(api: Api) -> list[str]:
     """Every volume the engine has."""
-    answer = api.volumes()
-    return sorted(str(v.get("Name")) for v in (answer.get("Volumes") or []))
+    return sorted(str(v.get("Name")) for v in api.volumes())
 
 
-def look(api: Any, volume: str, *, prefix: str = "", stamp: str | None = None) -> VolumeLook:
+def look(host: Host, volume: str, *, prefix: str = "", stamp: str | None = None) -> VolumeLook:
     """Look into a volume: ~/.local, the stamp file, ~/.local/lib/pythonX.Y.
 
     `prefix` is where the volume is mounted, relative to the home: "" for the home itself,
-    ".local" for a volume mounted at ~/.local. Paths are given relative to the home.
+    ".local" for a volume mounted at ~/.local. Paths are given relative to the home. Only
+    the reader (a container) needs the docker SDK; the rest are read-only questions.
     """
-    from docker.errors import NotFound
-
-    try:
-        inspected = api.inspect_volume(volume)
-    except NotFound:
+    api = _api(host)
+    inspected = api.inspect_volume(volume)
+    if inspected is None:
         return VolumeLook(volume, exists=False)
     users = holders(api, volume)
-    with reader(api, volume) as container:
+    sdk = _sdk(host)
+    with reader(sdk, volume) as container:
 
         def there(relative: str) -> bool:
             path = inside(prefix, relative)
-            return path is not None and stat_path(api, container, path) is not None
+            return path is not None and stat_path(sdk, container, path) is not None
 
         local = there(".local")
         found_stamp = there(stamp) if stamp and inside(prefix, stamp) else None
@@ -212,7 +214,16 @@ def inside(prefix: str, relative: str) -> str | None:
 # -- the destructive change ----------------------------------------------------------------------
 
 
-def _api(host: Host) -> Any:
+def _api(host: Host) -> Api:
+    """The engine's read-only questions (no docker SDK)."""
+    found = engine(host).api
+    if found is None:
+        raise VolumeError("the Docker engine does not answer; start it and try again")
+    return found
+
+
+def _sdk(host: Host) -> Any:
+    """The docker SDK's low-level client, for containers and archives."""
     found = client(host)
     if found is None:
         raise VolumeError("the Docker engine does not answer; start it and try again")
@@ -254,9 +265,10 @@ class ResetVolume(Change):
     def backup(self, host: Host, folder: Path) -> dict[str, Any]:
         # The fix engine treats OSError as "the backup could not be saved": nothing changes.
         try:
-            api = _api(host)
-            inspected = api.inspect_volume(self.volume)
-            digest, size = _save_archive(api, self.volume, folder / ARCHIVE)
+            inspected = _api(host).inspect_volume(self.volume)
+            if inspected is None:
+                raise OSError(f"volume {self.volume} no longer exists")
+            digest, size = _save_archive(_sdk(host), self.volume, folder / ARCHIVE)
         except OSError:
             raise
         except Exception as exc:
@@ -277,14 +289,15 @@ class ResetVolume(Change):
         from docker.errors import NotFound
 
         try:
-            api = _api(host)
-            blocker = _blockers(holders(api, self.volume), set(self.containers), self.volume)
+            found = holders(_api(host), self.volume)
+            blocker = _blockers(found, set(self.containers), self.volume)
             if blocker:
                 raise ChangeError(blocker)
+            sdk = _sdk(host)
             for container in self.containers:
                 with contextlib.suppress(NotFound):
-                    api.remove_container(container, v=False)
-            api.remove_volume(self.volume)
+                    sdk.remove_container(container, v=False)
+            sdk.remove_volume(self.volume)
         except (ChangeError, VolumeError):
             raise
         except Exception as exc:
@@ -295,14 +308,14 @@ class ResetVolume(Change):
         name = str(record["volume"])
         archive = folder / str(record["archive"])
         try:
-            api = _api(host)
-            if name in volume_names(api):
+            if name in volume_names(_api(host)):
                 raise ChangeError(
                     f"volume {name} exists again (a rebuild made a new one); not touching it. "
                     f"Remove it with `docker volume rm {name}` to get the saved one back."
                 )
             if _sha256(archive) != record["sha256"]:
                 raise ChangeError(f"{archive} changed since devdoctor saved it; not restoring it")
+            api = _sdk(host)
             api.create_volume(
                 name,
                 driver=record.get("driver") or "local",
@@ -369,10 +382,3 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def engine_error(exc: BaseException) -> str:
-    """An error from the engine (docker, requests) in one line: its explanation when it has one."""
-    explanation = getattr(exc, "explanation", None)
-    text = str(explanation or exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]

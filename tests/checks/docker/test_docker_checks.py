@@ -11,19 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from devdoctor.checks.docker.api import Api, Target
 from devdoctor.checks.docker.docker_daemon import DockerDaemon
 from devdoctor.checks.docker.docker_desktop import DockerDesktop
 from devdoctor.checks.docker.docker_resources import DockerResources
-from devdoctor.checks.docker.engine import (
-    Endpoint,
-    EngineState,
-    Probe,
-    ProbeState,
-    context_id,
-    is_docker_desktop,
-    is_wsl2_backend,
-)
+from devdoctor.checks.docker.endpoint import Endpoint, context_id
+from devdoctor.checks.docker.engine import EngineState, is_docker_desktop, is_wsl2_backend
+from devdoctor.checks.docker.groups import current_user, process_groups
 from devdoctor.checks.docker.home_volume import HomeVolume
+from devdoctor.checks.docker.probe import Probe, ProbeState
 from devdoctor.host import Host
 from devdoctor.model import Finding, Status
 from devdoctor.registry import Loaded
@@ -346,9 +342,10 @@ def test_cli_wedged_socket_exits_1_in_seconds(tmp_path: Path) -> None:
 
 
 def seeded(host: Host, info: dict[str, Any], url: str = "unix:///var/run/docker.sock") -> Host:
-    """A host whose engine fact is an answer taken from a sample."""
+    """A host whose engine fact is an answer taken from a sample (nothing more is asked)."""
+    asker = Api(Target(unix="/nonexistent/docker.sock"), "1.41", 1.0)
     state = EngineState(
-        Endpoint(url, "test"), Probe(ProbeState.ANSWERS, "test"), info=info, client=object()
+        Endpoint(url, "test"), Probe(ProbeState.ANSWERS, "test"), info=info, api=asker
     )
     host.fact("docker.engine", lambda h: state)
     return host
@@ -610,3 +607,14 @@ def test_linux_without_docker_desktop_is_skipped(tmp_path: Path) -> None:
     assert DockerDesktop().applies_to(docker_host(tmp_path)) == (
         "Docker Desktop is not installed here (no ~/.docker/desktop)"
     )
+
+
+def test_the_user_and_their_groups_come_from_the_process_when_the_environment_is_silent(
+    tmp_path: Path,
+) -> None:
+    import pwd
+
+    host = docker_host(tmp_path, env={"USER": "", "LOGNAME": ""})
+    assert current_user(host) == pwd.getpwuid(os.getuid()).pw_name
+    assert process_groups(host) == {os.getegid(), *os.getgroups()}
+    assert current_user(docker_host(tmp_path, env={"USER": "student"})) == "student"

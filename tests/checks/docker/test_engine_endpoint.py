@@ -11,25 +11,20 @@ import time
 from pathlib import Path
 
 import pytest
-from devdoctor.checks.docker.engine import (
-    API_CAP,
-    PROBE_TIMEOUT,
-    Endpoint,
-    ProbeState,
-    api_version_for,
-    context_id,
-    endpoints,
-    engine,
-    normalise_host,
-    probe,
-)
+from devdoctor.checks.docker.api import ApiError
+from devdoctor.checks.docker.client import SdkApi, client, make_client
+from devdoctor.checks.docker.endpoint import Endpoint, context_id, endpoints, normalise_host
+from devdoctor.checks.docker.engine import API_CAP, api_version_for, engine
+from devdoctor.checks.docker.probe import PROBE_TIMEOUT, ProbeState, probe
 
 from tests import TESTS
 from tests.dockerhost import (
+    answer_with,
     answering_socket,
     as_nobody,
     docker_host,
     engine_env,
+    scripted_engine,
     short_dir,
     stale_socket,
     tcp_proxy,
@@ -366,7 +361,10 @@ def test_one_probe_one_client_one_info_per_run(docker_engine: Engine, tmp_path: 
     assert engine(host) is first  # shared: a second asker gets the same answer
     assert first.info is not None and first.info["ServerVersion"]
     assert first.api_version == api_version_for(first.probe.api_version)
-    assert first.client.api.api_version == first.api_version
+    assert first.api is not None and first.api.version == first.api_version
+    sdk = client(host)  # the docker SDK's client, for archives and containers, at that version
+    assert sdk is client(host)
+    assert sdk.api.api_version == first.api_version
 
 
 @pytest.mark.docker
@@ -397,4 +395,47 @@ def test_real_engine_over_tcp(docker_engine: Engine, tmp_path: Path) -> None:
         assert state.probe.state is ProbeState.ANSWERS
         assert state.answers, state.error
         assert state.info is not None and state.info["ServerVersion"]
-        state.client.close()
+
+
+@pytest.mark.docker
+def test_the_sdk_asks_the_same_questions_where_http_client_cannot(
+    docker_engine: Engine, tmp_path: Path
+) -> None:
+    # TLS endpoints and Windows pipes are asked through the docker SDK: same answers, same errors.
+    host = docker_host(tmp_path, env=engine_env(docker_engine, tmp_path))
+    state = engine(host)
+    assert state.api is not None and state.api_version is not None
+    sdk = SdkApi(make_client(host, state.endpoint, state.api_version), state.api_version)
+    try:
+        assert sdk.info()["ID"] == state.api.info()["ID"]
+        assert sdk.volumes() == state.api.volumes()
+        label = {"label": "devcontainer.local_folder"}
+        assert sdk.containers(label) == state.api.containers(label)
+        assert sdk.inspect_volume("devdoctor-no-such-volume") is None
+        assert state.api.inspect_volume("devdoctor-no-such-volume") is None
+        tiny = state.api.inspect_image(docker_engine.tiny_image)
+        assert tiny is not None and sdk.inspect_image(docker_engine.tiny_image) == tiny
+        with pytest.raises(ApiError) as raised:
+            sdk.get_json("/no-such-endpoint")
+        assert raised.value.status == 404
+    finally:
+        sdk.close()
+
+
+def test_a_socket_path_longer_than_connect_takes_is_reached_through_proc(tmp_path: Path) -> None:
+    # A deep --root tree: sun_path holds 107 bytes, so the folder is opened and named by fd.
+    folder = short_dir()
+    info = b'{"ServerVersion": "20.10.24", "OperatingSystem": "Debian"}'
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(info), info)
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    (deep / "docker.sock").symlink_to(folder / "docker.sock")
+    assert len(str(deep / "docker.sock").encode()) > 107
+    try:
+        with scripted_engine(folder / "docker.sock", answer_with(answer)):
+            host = docker_host(tmp_path, env={"DOCKER_HOST": f"unix://{deep}/docker.sock"})
+            state = engine(host)
+    finally:
+        shutil.rmtree(folder)
+    assert state.probe.state is ProbeState.ANSWERS
+    assert state.info == {"ServerVersion": "20.10.24", "OperatingSystem": "Debian"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 import tarfile
 import time
 import uuid
@@ -139,6 +140,28 @@ def test_absent_volume_named_in_a_string_mount(
     )
     assert dict(absent.evidence)["named by"] == "devcontainer.json mounts (/home/vscode)"
     assert name not in volumes(docker_engine)  # looking never creates it
+
+
+def test_an_absent_volume_is_found_without_the_docker_sdk(
+    docker_engine: Engine, made: Made, tmp_path: Path
+) -> None:
+    # Read-only questions go over http.client; only a reader container needs the docker SDK.
+    name = made.volume()
+    repo = course(tmp_path, {"image": "python:3.11", "mounts": [mount(name)]})
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from devdoctor import RunOptions\n"
+        "from devdoctor.host import Host\n"
+        "from devdoctor.checks.docker.home_volume import HomeVolume\n"
+        f"host = Host(env={dict(engine_env(docker_engine, tmp_path), HOME=str(tmp_path))!r},\n"
+        f"    state_dir=Path({str(tmp_path / 'state')!r}), options=RunOptions(repo={str(repo)!r}))\n"
+        "print([f.code for f in HomeVolume().run(host)], 'docker' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.strip() == "['home-volume/absent'] False", done.stderr
 
 
 def test_populated_volume_from_an_object_mount(
