@@ -38,3 +38,8 @@ FACTS: dict[str, str] = {
 `identities` (names and homes the redactor must hide beyond the environment's), `windows-ram`
 (the machine's RAM seen from WSL, a Figure), `variant` (the configuration this run is about
 and why, as (name or None, reason))."""
+
+KNOWN_FAILURES = "known_failures.toml"
+"""The failures `devdoctor diagnose` recognises in a build log, as data beside this module: each
+entry's patterns, the finding codes (owned as docs/architecture.md says) that explain it, a line
+for the student and the source."""

@@ -113,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--only", metavar="IDS", help="only these checks (comma-separated)")
     report.add_argument("--skip", metavar="IDS", help="leave out these checks")
 
+    diagnose = command("diagnose", "read a failed build's log and explain what broke")
+    diagnose.add_argument(
+        "log",
+        nargs="?",
+        metavar="LOG",
+        help="the log file, or - to paste it (default: the newest Dev Containers log)",
+    )
+
     command("list", "list every check")
     explain = command("explain", "what a check looks at, and how to fix it by hand")
     explain.add_argument("id", metavar="ID")
