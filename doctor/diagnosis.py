@@ -41,6 +41,8 @@ TAIL_LINES = 400
 MAX_KEYS = 2000
 """Distinct `what` values tracked per counting entry (pip packages), so memory stays bounded."""
 MIN_NEEDLE = 3
+SNIFF_BYTES = 4096
+"""Bytes looked at to tell UTF-16 from UTF-8."""
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -227,7 +229,7 @@ def sniff(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    sample = head[:4096]
+    sample = head[:SNIFF_BYTES]
     if len(sample) >= 4:
         odd = sample[1::2].count(0)
         even = sample[0::2].count(0)
@@ -251,7 +253,7 @@ class LogReader:
 
     def batches(self) -> Iterator[list[str]]:
         """Lists of lines, in order; the last line is given even without a final newline."""
-        data = self.stream.read(self.chunk)
+        data = self.stream.read(max(self.chunk, SNIFF_BYTES))  # enough to see a BOM or NULs
         self.encoding = sniff(data)
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
         pending = ""

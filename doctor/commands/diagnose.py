@@ -236,7 +236,7 @@ def verdict_for(hit: Hit, run: Run) -> Verdict:
             continue
         other = tuple(f for f in result.findings if f.status is Status.FAIL)
         if other:
-            reason = f"`{cid}` finds something else wrong here (below), not this cause itself"
+            reason = f"`{cid}` finds this on this computer (it may be the cause, or part of it):"
             verdicts.append(CodeVerdict(code, "other", result, other, reason))
             continue
         warned = [f.summary for f in result.findings if f.status is Status.WARN]
@@ -266,7 +266,7 @@ def verdict_for(hit: Hit, run: Run) -> Verdict:
 def _missing(cid: str) -> str:
     return (
         f"this devdoctor has no `{cid}` check yet, so it cannot confirm this cause on this "
-        "computer; the explanation and advice above still apply"
+        "computer; what it means and what to do still apply"
     )
 
 
