@@ -358,10 +358,10 @@ def _nothing_known(scan: Scan) -> list[str]:
         lines += [f"  line {ln.number}: {_trim(ln.text)}" for ln in scan.last_errors]
     else:
         lines.append("Its last lines have nothing that looks like an error.")
+    lines.append("")
     lines += [
-        "",
-        "The cause is usually just above the last error. If you ask for help, paste "
-        "`devdoctor report` and these lines into the course forum.",
+        "The cause is usually just above the last error.",
+        "If you ask for help, paste `devdoctor report` and these lines into the course forum.",
     ]
     return lines
 
