@@ -44,3 +44,8 @@ FACTS: dict[str, str] = {
 and why, as (name or None, reason)). Each `report:<area>` fact gives the lines that area adds
 to the report's header, as (label, value) pairs: the versions staff always ask for.
 `policy-draft` is what the repository already says about its needs, for `devdoctor init`."""
+
+KNOWN_FAILURES = "known_failures.toml"
+"""The failures `devdoctor diagnose` recognises in a build log, as data beside this module: each
+entry's patterns, the finding codes (owned as docs/architecture.md says) that explain it, a line
+for the student and the source."""

@@ -131,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("init", "course staff: write a commented .devdoctor.toml for this repository")
 
+    diagnose = command("diagnose", "read a failed build's log and explain what broke")
+    diagnose.add_argument(
+        "log",
+        nargs="?",
+        metavar="LOG",
+        help="the log file, or - to paste it (default: the newest Dev Containers log)",
+    )
+
     command("list", "list every check")
     explain = command("explain", "what a check looks at, and how to fix it by hand")
     explain.add_argument("id", metavar="ID")

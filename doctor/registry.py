@@ -84,6 +84,15 @@ def change_kinds() -> dict[str, Callable[[], Any]]:
     return {kind: functools.partial(_target, prefix, spec) for kind, spec in CHANGES.items()}
 
 
+def known_failures() -> str:
+    """The text of the known-failures data the checks declare (checks' KNOWN_FAILURES)."""
+    from importlib.resources import files
+
+    from .checks import KNOWN_FAILURES
+
+    return files(f"{__package__}.checks").joinpath(KNOWN_FAILURES).read_text(encoding="utf-8")
+
+
 def _target(prefix: str, spec: str) -> Any:
     module, _, attr = spec.partition(":")
     return getattr(importlib.import_module(prefix + module), attr)
