@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--copy", action="store_true", help="also copy it to the clipboard")
     report.add_argument("--only", metavar="IDS", help="only these checks (comma-separated)")
     report.add_argument("--skip", metavar="IDS", help="leave out these checks")
+    report.add_argument(
+        "--build-log",
+        metavar="LOG",
+        help="a failed build's log: its known failures go under the findings they explain",
+    )
 
     summarize = command(
         "summarize", "course staff: saved or pasted reports -> the class at a glance"

@@ -103,8 +103,9 @@ def _kernel(host: Host) -> str:
     return parts[2] if len(parts) > 2 else "unknown"
 
 
-def body(run: Run) -> list[str]:
+def body(run: Run, build_log: dict[str, list[str]] | None = None) -> list[str]:
     """Every result, then the findings that matter with their evidence and fixes (plain text)."""
+    build_log = build_log or {}
     lines = plain_table(run.results, lambda text: text)  # redacted whole, by the caller
     for result in run.results:
         for finding in result.findings:
@@ -114,6 +115,7 @@ def body(run: Run) -> list[str]:
             if finding.subject:
                 lines.append(f"    about: {finding.subject}")
             lines += [f"    {key}: {value}" for key, value in finding.evidence]
+            lines += [f"    in the build log, {shown}" for shown in build_log.get(finding.code, [])]
             if finding.fix:
                 lines.append(f"    fix: {_fix_line(finding.fix)}")
         if result.status is Status.ERROR:
@@ -121,10 +123,20 @@ def body(run: Run) -> list[str]:
                 "",
                 f"{ASCII_MARK[Status.ERROR]} {result.id}: devdoctor broke: {result.error}",
             ]
-    return lines
+    return lines + _unexplained(run, build_log)
 
 
-def markdown_body(run: Run, redact: Callable[[str], str]) -> list[str]:
+def _unexplained(run: Run, build_log: dict[str, list[str]]) -> list[str]:
+    """Every failure devdoctor recognised in the build log, by name: staff see them all, also
+    those no finding on this computer explains (the log came from elsewhere)."""
+    if not build_log.get(""):
+        return []
+    return ["", "the build log shows:", *[f"    {line}" for line in build_log[""]]]
+
+
+def markdown_body(
+    run: Run, redact: Callable[[str], str], build_log: dict[str, list[str]] | None = None
+) -> list[str]:
     """The same for GitHub: a real table, and each finding its own block with a list.
 
     Text is redacted before it is escaped, so a placeholder is never read as an HTML tag.
@@ -144,6 +156,10 @@ def markdown_body(run: Run, redact: Callable[[str], str]) -> list[str]:
             if finding.subject:
                 lines.append(f"- **about:** {md(finding.subject)}")
             lines += [f"- **{md(key)}:** {md(value)}" for key, value in finding.evidence]
+            lines += [
+                f"- **in the build log:** {md(shown)}"
+                for shown in (build_log or {}).get(finding.code, [])
+            ]
             if finding.fix:
                 lines.append(f"- **fix:** {md(_fix_line(finding.fix))}")
         if result.status is Status.ERROR:
@@ -165,18 +181,35 @@ def _fix_line(fix: Fix) -> str:
     return f"devdoctor fix {fix.id}: {fix.title}{scope}"
 
 
-def render(host: Host, run: Run, fmt: str, ui: UI, envelope: dict[str, object]) -> str:
-    """The whole report in one of the formats, redacted (`envelope`: the JSON's meta)."""
+def render(
+    host: Host,
+    run: Run,
+    fmt: str,
+    ui: UI,
+    envelope: dict[str, object],
+    build_log: dict[str, list[str]] | None = None,
+) -> str:
+    """The whole report in one of the formats, redacted (`envelope`: the JSON's meta).
+
+    `build_log` maps finding codes to the lines of a failed build's log that show them; lines
+    whose code no finding here has are listed at the end ("" key: every matched line).
+    """
+    build_log = build_log or {}
     if fmt == "json":
         data = redact_json(run_json(run, envelope), ui.redact)
+        if build_log:
+            data["build_log"] = redact_json(
+                {k: v for k, v in build_log.items() if k}, ui.redact
+            )
         return json.dumps(data, indent=2) + "\n"
     first = signature(run)
     lines = [report_line(host), *header(host, run)]
     if fmt == "markdown":
         head = [f"- {md_escape(ui.redact(ln))}" for ln in lines]
-        text = "\n".join([f"**{first}**", "", *head, "", *markdown_body(run, ui.redact)])
+        shown = markdown_body(run, ui.redact, build_log)
+        text = "\n".join([f"**{first}**", "", *head, "", *shown])
     else:
-        text = "\n".join([first, *lines, "", *body(run)])
+        text = "\n".join([first, *lines, "", *body(run, build_log)])
         if fmt == "forum":
             text = f"```\n{text}\n```"
     return ui.redact(text) + "\n"

@@ -12,13 +12,15 @@ from ..repo import policy
 from ..reporting import copy_to_clipboard, render
 from ..ui import UI
 from .common import execute_checks, exit_code, meta
+from .errors import UsageError
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     """Run the checks, write the report to a file, optionally copy it."""
     args.json = False
     results = execute_checks(args, host, ui, live=False)
-    text = render(host, results, args.format, ui, meta(host, results, report=True))
+    evidence = build_log_lines(args.build_log) if getattr(args, "build_log", None) else {}
+    text = render(host, results, args.format, ui, meta(host, results, report=True), evidence)
     suffix = {"json": ".json", "markdown": ".md"}.get(args.format, ".txt")
     if args.output:
         path = Path(args.output)
@@ -41,3 +43,23 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     else:
         ui.say(f"Paste it into {where} (add --copy to put it on the clipboard).")
     return exit_code(results, False)
+
+
+def build_log_lines(given: str) -> dict[str, list[str]]:
+    """Finding code -> the build log's lines (numbered, trimmed) that show its failure."""
+    from ..diagnosis import parse_catalogue, scan_stream
+    from ..registry import known_failures
+
+    catalogue = parse_catalogue(known_failures())
+    try:
+        with open(given, "rb") as stream:  # a path on the real file system, like --repo
+            scan = scan_stream(stream, catalogue)
+    except OSError as exc:
+        raise UsageError(f"--build-log {given}: {exc.strerror or exc}") from None
+    shown: dict[str, list[str]] = {}
+    for hit in scan.hits:
+        lines = [f"line {line.number}: {line.text[:160]}" for line in hit.lines[:3]]
+        for code in hit.failure.codes:
+            shown.setdefault(code, []).extend(lines)
+        shown.setdefault("", []).extend(f"{hit.failure.id}: {ln}" for ln in lines)
+    return shown

@@ -86,3 +86,21 @@ def test_markdown_renders_as_intended_on_github(fake, tmp_path: Path) -> None:  
     assert html.count("<li><strong>") >= 3
     # a redaction placeholder survives as text instead of vanishing as an HTML tag
     assert "/mnt/c/Users/&lt;user&gt;/.wslconfig" in html or "[user]" in html
+
+
+def test_build_log_lines_go_under_the_finding_they_explain(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "build.log"
+    log.write_text(
+        "Step 5/7 : RUN ./install.sh\n"
+        " ---> Running in 1234\n"
+        "Killed\n"
+        "The command '/bin/sh -c ./install.sh' returned a non-zero code: 137\n"
+    )
+    out = tmp_path / "r.txt"
+    fake.cli("report", "--only", "wsl-memory", "--build-log", str(log), "--output", str(out))
+    text = out.read_text()
+    under = text.split("[FAIL] wsl-memory/too-little-memory")[1]
+    assert "in the build log, line 3: Killed" in under.split("\n\n")[0]
+    assert "the build log shows:" in text and "out-of-memory: line 3: Killed" in text
+    missing = fake.cli("report", "--build-log", str(tmp_path / "nope.log"))
+    assert missing.returncode == 2 and "--build-log" in missing.stderr
