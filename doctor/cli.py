@@ -165,9 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> ExitCode:
     import importlib
 
-    from .commands.errors import UsageError
-    from .host import HostError
-    from .policy import PolicyError
+    from .errors import UsageError
     from .ui import UI
 
     ui = UI(redact=lambda s: s)
@@ -182,7 +180,7 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
 
         ui = UI(redact=lambda text: redactor_for(host)(text))
         return ExitCode(command.run(args, host, ui))
-    except (UsageError, HostError, PolicyError) as exc:
+    except UsageError as exc:  # HostError and PolicyError too
         print(f"devdoctor: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except BrokenPipeError:  # `devdoctor list | head`: the reader left, which is fine

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from .errors import HostError as HostError
 from .options import RunOptions
 from .process import Completed, ProcessTracker, run_command
 from .repo import is_windows_path, windows_to_wsl
@@ -36,8 +37,6 @@ class Platform(str, enum.Enum):
     CONTAINER = "container"
 
 
-class HostError(Exception):
-    """A problem with how devdoctor was started (bad --root, ...): exit 2 with one line."""
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import PolicyError as PolicyError
 from .sizes import GiB, parse_size
 
 SCHEMA = 1
@@ -34,8 +35,6 @@ _KEYS: dict[str, dict[str, str]] = {
 }
 
 
-class PolicyError(Exception):
-    """A policy file devdoctor cannot use: exit 2, with the file and the key named."""
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,12 @@ import importlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import CHECK_ID, Check, Scope
+
+if TYPE_CHECKING:
+    from .catalogue import Described
 
 GROUP = "devdoctor.checks"
 
@@ -47,6 +50,17 @@ def builtin_ids() -> list[str]:
     from .checks import CHECKS  # the one place the framework names the checks
 
     return list(CHECKS)
+
+
+def described_builtins(ids: Iterable[str] | None = None) -> list[Described]:
+    """What `list` and `explain` show of the built-ins, imported only when they changed."""
+    from . import checks
+    from .catalogue import describe
+
+    wanted = set(builtin_ids() if ids is None else ids)
+    folder = os.path.dirname(os.path.abspath(checks.__file__))
+    every = describe(builtin_ids(), dict(checks.CHECKS), folder)  # one cache for all of them
+    return [d for d in every if d.id in wanted]
 
 
 def builtin_check(cid: str) -> Check:

@@ -9,6 +9,7 @@ from argparse import Namespace
 from pathlib import Path
 
 from .. import __version__
+from ..errors import UsageError
 from ..exits import ExitCode
 from ..host import Host
 from ..install_id import install_id
@@ -21,7 +22,6 @@ from ..reporting import FORMAT
 from ..runner import run_checks
 from ..sizes import parse_size
 from ..ui import UI
-from .errors import UsageError
 
 
 def run_options(args: Namespace) -> RunOptions:

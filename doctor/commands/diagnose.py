@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..diagnosis import MAX_LINE, Catalogue, Hit, Scan, parse_catalogue, scan_stream
+from ..errors import UsageError
 from ..exits import ExitCode
 from ..host import Host, Platform
 from ..model import Finding, Result, Run, Status
@@ -26,7 +27,6 @@ from ..render import ASCII_MARK, redact_json
 from ..repo import is_windows_path, policy, windows_to_wsl
 from ..runner import run_checks
 from ..ui import UI
-from .errors import UsageError
 
 SHOWN_CHARS = 200
 """Characters of a matched log line shown to the student."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 
+from ..errors import UsageError
 from ..exits import ExitCode
 from ..fixes import Consent, FixResult, fix_flow, offer_follow_up, under_sudo
 from ..host import Host
@@ -11,7 +12,6 @@ from ..model import Finding, Run, Status
 from ..runner import run_checks
 from ..ui import UI
 from .common import exit_code, select
-from .errors import UsageError
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:

@@ -6,13 +6,13 @@ import time
 from argparse import Namespace
 from pathlib import Path
 
+from ..errors import UsageError
 from ..exits import ExitCode
 from ..host import Host
 from ..repo import policy
 from ..reporting import copy_to_clipboard, render
 from ..ui import UI
 from .common import execute_checks, exit_code, meta
-from .errors import UsageError
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
