@@ -15,10 +15,14 @@ import stat
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from devdoctor import Host
 
-from .api import PING_LIMIT, ApiError, Connection, DeadlinePassed, Target, connect, exchange
+from .api import PING_LIMIT, ApiError, DeadlinePassed, Target
+
+if TYPE_CHECKING:
+    from .wire import Connection
 from .endpoint import Endpoint, connectable, socket_path
 
 PROBE_TIMEOUT = 2.0
@@ -107,7 +111,7 @@ def _probe_unix(path: str, shown: str, timeout: float) -> Probe:
 
 def _connect_and_ping(target: Target, shown: str, timeout: float, group: int | None) -> Probe:
     try:
-        conn = connect(target, timeout)
+        conn = _connect(target, timeout)
     except FileNotFoundError:
         return Probe(ProbeState.MISSING, f"{shown} does not exist", path=shown)
     except ConnectionRefusedError:
@@ -140,6 +144,8 @@ def _connect_and_ping(target: Target, shown: str, timeout: float, group: int | N
 def _ping(conn: Connection, shown: str, timeout: float, group: int | None) -> Probe:
     """GET /_ping on an open connection, told apart by how it fails."""
     try:
+        from .wire import exchange
+
         answer = exchange(conn, "GET", "/_ping", PING_LIMIT)
     except DeadlinePassed:
         return Probe(
@@ -201,7 +207,7 @@ def _probe_tcp(endpoint: Endpoint, timeout: float) -> Probe:
     if endpoint.tls is not None:
         # TLS is the docker client's to check: only whether anything accepts is looked at.
         try:
-            connect(target, timeout).close()
+            _connect(target, timeout).close()
         except OSError as exc:
             return _tcp_failed(endpoint, exc, timeout)
         return Probe(
@@ -209,7 +215,7 @@ def _probe_tcp(endpoint: Endpoint, timeout: float) -> Probe:
             f"{endpoint.url} accepts connections (TLS: the client checks the rest)",
         )
     try:
-        conn = connect(target, timeout)
+        conn = _connect(target, timeout)
     except OSError as exc:
         return _tcp_failed(endpoint, exc, timeout)
     return _ping(conn, endpoint.url, timeout, None)
@@ -241,3 +247,10 @@ def _probe_pipe(host: Host, endpoint: Endpoint) -> Probe:
         return Probe(ProbeState.REFUSED, f"cannot open {path}: {exc}", path=path)
     handle.close()
     return Probe(ProbeState.ANSWERS, f"{path} can be opened", path=path)
+
+
+def _connect(target: Target, timeout: float) -> Connection:
+    """An open connection; http.client is imported only here, once a socket is there to try."""
+    from .wire import connect
+
+    return connect(target, timeout)
