@@ -25,14 +25,23 @@ from .configs import (
     ConfigFile,
     DevcontainerConfig,
     gpu_run_args,
+    key_line,
     load,
     referenced_paths,
 )
-from .shell import invocations
-from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
+from .shell import invocations, named_files
+from .variant import (
+    chosen_config,
+    chosen_devcontainer,
+    configs,
+    container_workspace,
+    script_in_repo,
+)
 
 AMD64 = frozenset({"linux/amd64", "amd64", "linux/x86_64", "x86_64", "linux/amd64/v2"})
 GPU_DRIVER_ERROR = 'could not select device driver "" with capabilities: [[gpu]]'
+FILES_LIMIT = 20000
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__", ".mypy_cache"})
 
 
 # ------------------------------------------------------------------------- the check
@@ -150,8 +159,11 @@ class Devcontainer(Check):
             yield self._broken(where, loaded)
             return
         yield from self._missing(host, repo, loaded, where)
-        yield from self._requirement_problems(loaded, where)
-        if is_chosen:
+        yield from self._missing_arguments(host, repo, loaded, where)
+        yield from self._requirement_problems(host, loaded, where)
+        if is_chosen and host.options.course:
+            yield from self._asks_of_students(host, loaded, where)
+        elif is_chosen:
             yield from self._fits_host(host, loaded, where)
             yield from self._platform(host, loaded, where)
             yield from self._initialize_on_windows(host, repo, loaded, where)
@@ -167,6 +179,8 @@ class Devcontainer(Check):
                 "runs with part of it. Open the file at that line and column; comments and "
                 "trailing commas are allowed, but quotes, commas and brackets must match.",
                 evidence=evidence(line=error.line, column=error.column),
+                path=where,
+                line=error.line,
             )
         return self.finding(
             Status.FAIL,
@@ -175,6 +189,7 @@ class Devcontainer(Check):
             subject=where,
             detail="The devcontainer CLI cannot use this file. Save it as UTF-8 JSON with "
             "one {...} object.",
+            path=where,
         )
 
     def _missing(
@@ -197,10 +212,13 @@ class Devcontainer(Check):
                     present.append((label, shown))
                 continue
             what = "folder" if want_dir else "script" if is_script else "file"
+            others = [] if want_dir else elsewhere(host, repo, full.name)
+            found_at = f"; it is at {', '.join(others[:3])}" if others else ""
             yield self.finding(
                 Status.FAIL,
                 "missing-script" if is_script else "missing-file",
-                f"{where}: {label} names {shown}, a {what} that is not in the repository",
+                f"{where}: {label} names {shown}, a {what} that is not in the repository"
+                + found_at,
                 subject=shown,
                 detail=(
                     f"The build needs {shown} and stops when it is missing. Paths in "
@@ -210,6 +228,8 @@ class Devcontainer(Check):
                     "and that it was committed."
                 ),
                 evidence=evidence(named_by=label, looked_for=str(full)),
+                path=where,
+                line=key_line(host, config.file, *label.split(".")),
             )
         yield from self._untracked(host, repo, config, where, present)
 
@@ -237,11 +257,61 @@ class Devcontainer(Check):
                 "untracked-file",
                 f"{where}: {label} names {shown}, which exists here but git does not track it",
                 subject=shown,
+                path=where,
+                line=key_line(host, config.file, *label.split(".")),
                 detail="A fresh clone of the course repository will not have it, so the "
                 "build works here and fails for everyone else. Commit it (or check .gitignore).",
             )
 
-    def _requirement_problems(self, config: DevcontainerConfig, where: str) -> Iterator[Finding]:
+    def _missing_arguments(
+        self, host: Host, repo: Path, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
+        """Files lifecycle commands read by name (`pip install -r`, `conda env create -f`,
+        `python x.py`, `npm ci`), looked up in the folder each command runs in."""
+        inside = container_workspace(config)
+        seen: set[tuple[str, str]] = set()
+        for key, command in config.lifecycle.items():
+            if key == "initializeCommand":
+                continue  # runs on the host, in the folder VS Code opened: not this lookup
+            for named in named_files(command):
+                path = script_in_repo(config, repo, named.path)
+                if path is None or (key, path) in seen or host.exists(repo / path):
+                    continue
+                seen.add((key, path))
+                name = Path(path).name
+                folder = f"{inside}/{named.cwd}".rstrip("/") if named.cwd else inside
+                local = rel(repo, Path(repo / path).parent) if "/" in path else "the top folder"
+                others = [p for p in elsewhere(host, repo, name) if p != path]
+                found_at = (
+                    f"; the repository has it at {', '.join(others[:3])}"
+                    if others
+                    else "; the repository has no file of that name"
+                )
+                yield self.finding(
+                    Status.FAIL,
+                    "missing-file",
+                    f"{where}: {key} runs `{named.command}` in {folder}, which has no {name}"
+                    + found_at,
+                    subject=path,
+                    detail=f"Lifecycle commands run in the workspace folder ({inside}, the "
+                    "repository), not in .devcontainer/, so `"
+                    + named.program
+                    + f"` looks for {named.path} there ({local} of the repository) and the "
+                    "command stops with a file-not-found error. "
+                    + (
+                        f"Name it by its path from the repository's top folder "
+                        f"({others[0]}), or move it."
+                        if others
+                        else "Commit the file, or correct the name."
+                    ),
+                    evidence=evidence(command=named.command, runs_in=folder, looked_for=path),
+                    path=where,
+                    line=key_line(host, config.file, key),
+                )
+
+    def _requirement_problems(
+        self, host: Host, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
         for problem in config.host_requirements.problems:
             yield self.finding(
                 Status.WARN,
@@ -251,7 +321,45 @@ class Devcontainer(Check):
                 detail="The devcontainer CLI checks hostRequirements before it builds; one it "
                 "cannot read is silently skipped, so nobody is warned that this computer is "
                 'too small. Sizes are a number with a lower-case unit: "8gb", "512mb".',
+                path=where,
+                line=key_line(host, config.file, "hostRequirements"),
             )
+
+    # -- course CI: what the course asks of students, not of this machine -----------------------
+
+    def _asks_of_students(
+        self, host: Host, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
+        """With --course devdoctor runs in the course's CI, whose machine is not a student's:
+        hostRequirements and GPU flags are stated, not compared with it."""
+        wanted = config.host_requirements
+        asks = []
+        if wanted.cpus is not None:
+            asks.append(f"{wanted.cpus} CPUs")
+        if wanted.memory is not None:
+            asks.append(f"{format_size(wanted.memory)} of memory")
+        if wanted.storage is not None:
+            asks.append(f"{format_size(wanted.storage)} of storage")
+        flags = gpu_run_args(config.run_args)
+        if flags:
+            asks.append(f"an NVIDIA GPU (runArgs {' '.join(flags)}: docker run fails without one)")
+        elif config.wants_gpu == "optional":
+            asks.append("a GPU when there is one (optional)")
+        elif config.wants_gpu:
+            asks.append("a GPU (hostRequirements.gpu)")
+        if not asks:
+            return
+        yield self.finding(
+            Status.INFO,
+            "asks-of-students",
+            f"{where} asks each student's computer for " + ", ".join(asks),
+            subject=where,
+            detail="Course CI judges the repository, not the machine it runs on, so these are "
+            "not compared with this one; on a student's computer `devdoctor check` compares "
+            "them.",
+            path=where,
+            line=key_line(host, config.file, "hostRequirements" if not flags else "runArgs"),
+        )
 
     # -- this host ----------------------------------------------------------------------------
 
@@ -427,6 +535,28 @@ class Devcontainer(Check):
                 "both shells understand.",
                 evidence=evidence(initializeCommand=posix[0]),
             )
+
+
+def elsewhere(host: Host, repo: Path, name: str) -> list[str]:
+    """Where files named `name` are in the repository (POSIX, relative), to say where a missing
+    file actually is."""
+    return sorted(p for p in repository_files(host, repo) if p.rsplit("/", 1)[-1] == name)
+
+
+def repository_files(host: Host, repo: Path) -> list[str]:
+    """The repository's files (bounded; .git, node_modules and virtual environments skipped)."""
+
+    def walk(h: Host) -> list[str]:
+        found: list[str] = []
+        for folder, dirs, files in h.walk(repo):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            base = Path(folder).relative_to(repo)
+            found += [(base / f).as_posix() for f in files]
+            if len(found) > FILES_LIMIT:
+                break
+        return found
+
+    return host.fact(f"course.files:{repo}", walk)
 
 
 def _load(host: Host, file: ConfigFile) -> DevcontainerConfig | ConfigError:

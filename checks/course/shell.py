@@ -403,7 +403,7 @@ _PRINTF_Q = (
     "{n}: {l}: printf: %q: invalid directive",
 )
 _POLYGLOT = re.compile(
-    r"""^[\s'"`:]*exec\s+(?:/usr/bin/env\s+)?(?:\S*/)?"""
+    r"""^[\s'"`:]*exec['"]?\s+['"]?(?:/usr/bin/env\s+)?(?:\S*/)?"""
     r"(?:python[\d.]*|node|nodejs|perl|ruby|Rscript|julia|php|tclsh|wish|lua)\b"
 )
 
