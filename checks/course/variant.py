@@ -39,6 +39,10 @@ def chosen_config(host: Host) -> tuple[ConfigFile | None, str]:
     return host.fact("course.chosen", _choose)
 
 
+MAINLINE = frozenset({"main", "master", "trunk", "default", "develop"})
+"""Branch names that say nothing about a variant: the report leaves them out."""
+
+
 def variant_fact(host: Host) -> tuple[str | None, str]:
     """The variant's name (or None) and why it was chosen: the framework's `variant` fact.
 
@@ -49,7 +53,7 @@ def variant_fact(host: Host) -> tuple[str | None, str]:
     if chosen is None:
         return None, why
     branch = git_branch(host)
-    if branch:
+    if branch and branch not in MAINLINE:
         return f"{chosen.variant}@{branch}", f"{why}; git branch {branch}"
     return chosen.variant, why
 
