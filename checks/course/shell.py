@@ -709,7 +709,7 @@ def _crlf(
 
 def _no_fallback(problem: Problem, name: str) -> Problem:
     """The same problem when no shell runs what the kernel refuses (array-form commands)."""
-    runtime = f"exec {name}: exec format error (exit 126 from docker exec; nothing runs it)"
+    runtime = f"exec {name}: exec format error (the command fails; no shell runs the file)"
     why = (
         "The array form runs the file directly, with no shell to fall back to: without `#!` "
         "at byte 0 the kernel refuses it (ENOEXEC)."
