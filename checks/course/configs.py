@@ -32,6 +32,7 @@ __all__ = [
     "Mount",
     "find_configs",
     "gpu_run_args",
+    "key_line",
     "load",
     "referenced_paths",
     "substitute",
@@ -519,3 +520,26 @@ def referenced_paths(cfg: DevcontainerConfig) -> list[tuple[str, Path]]:
         if path is not None and cfg.resolve(raw)[1]:
             result.append((label, path))
     return result
+
+
+def key_line(host: Host, file: ConfigFile, *keys: str) -> int | None:
+    """The 1-based line where the key path (`"customizations", "vscode", "settings"`) is written
+    in the file, for annotations; None when it cannot be found. Each key is looked for after
+    the line of the one before it: a reading of the text, not a second parser."""
+    lines: list[str] = host.fact(f"course.config-lines:{file.path}", lambda h: _lines(h, file))
+    at = 0
+    for key in keys:
+        pattern = re.compile(rf'"{re.escape(key)}"\s*:')
+        hit = next((k for k in range(at, len(lines)) if pattern.search(lines[k])), None)
+        if hit is None:
+            return None
+        at = hit
+    return at + 1 if keys else None
+
+
+def _lines(host: Host, file: ConfigFile) -> list[str]:
+    try:
+        data, _ = host.read_bytes(file.path, limit=MAX_CONFIG_BYTES)
+    except OSError:
+        return []
+    return data.decode("utf-8", "replace").split("\n")

@@ -8,8 +8,9 @@ configuration it looked at and why that one.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from devdoctor import Check, Finding, Host, Platform, Scope, Status, evidence, format_size
@@ -19,20 +20,30 @@ from devdoctor.repo import git_ls, on_windows_drive, policy, rel
 from devdoctor.resources import cpu_count, disk_free, docker_data_place, host_ram, vm_memory
 from devdoctor.sizes import live_meets
 
+from .compose import ComposeProject, Service, Volume, provides, read_compose
 from .configs import (
     LIFECYCLE_KEYS,
     ConfigError,
     ConfigFile,
     DevcontainerConfig,
     gpu_run_args,
+    key_line,
     load,
     referenced_paths,
 )
-from .shell import invocations
-from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
+from .shell import invocations, named_files
+from .variant import (
+    chosen_config,
+    chosen_devcontainer,
+    configs,
+    container_workspace,
+    script_in_repo,
+)
 
 AMD64 = frozenset({"linux/amd64", "amd64", "linux/x86_64", "x86_64", "linux/amd64/v2"})
 GPU_DRIVER_ERROR = 'could not select device driver "" with capabilities: [[gpu]]'
+FILES_LIMIT = 20000
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__", ".mypy_cache"})
 
 
 # ------------------------------------------------------------------------- the check
@@ -150,8 +161,12 @@ class Devcontainer(Check):
             yield self._broken(where, loaded)
             return
         yield from self._missing(host, repo, loaded, where)
-        yield from self._requirement_problems(loaded, where)
-        if is_chosen:
+        yield from self._missing_arguments(host, repo, loaded, where)
+        yield from self._compose(host, repo, loaded, where)
+        yield from self._requirement_problems(host, loaded, where)
+        if is_chosen and host.options.course:
+            yield from self._asks_of_students(host, loaded, where)
+        elif is_chosen:
             yield from self._fits_host(host, loaded, where)
             yield from self._platform(host, loaded, where)
             yield from self._initialize_on_windows(host, repo, loaded, where)
@@ -167,6 +182,8 @@ class Devcontainer(Check):
                 "runs with part of it. Open the file at that line and column; comments and "
                 "trailing commas are allowed, but quotes, commas and brackets must match.",
                 evidence=evidence(line=error.line, column=error.column),
+                path=where,
+                line=error.line,
             )
         return self.finding(
             Status.FAIL,
@@ -175,6 +192,7 @@ class Devcontainer(Check):
             subject=where,
             detail="The devcontainer CLI cannot use this file. Save it as UTF-8 JSON with "
             "one {...} object.",
+            path=where,
         )
 
     def _missing(
@@ -197,10 +215,13 @@ class Devcontainer(Check):
                     present.append((label, shown))
                 continue
             what = "folder" if want_dir else "script" if is_script else "file"
+            others = [] if want_dir else elsewhere(host, repo, full.name)
+            found_at = f"; it is at {', '.join(others[:3])}" if others else ""
             yield self.finding(
                 Status.FAIL,
                 "missing-script" if is_script else "missing-file",
-                f"{where}: {label} names {shown}, a {what} that is not in the repository",
+                f"{where}: {label} names {shown}, a {what} that is not in the repository"
+                + found_at,
                 subject=shown,
                 detail=(
                     f"The build needs {shown} and stops when it is missing. Paths in "
@@ -210,6 +231,8 @@ class Devcontainer(Check):
                     "and that it was committed."
                 ),
                 evidence=evidence(named_by=label, looked_for=str(full)),
+                path=where,
+                line=key_line(host, config.file, *label.split(".")),
             )
         yield from self._untracked(host, repo, config, where, present)
 
@@ -237,11 +260,192 @@ class Devcontainer(Check):
                 "untracked-file",
                 f"{where}: {label} names {shown}, which exists here but git does not track it",
                 subject=shown,
+                path=where,
+                line=key_line(host, config.file, *label.split(".")),
                 detail="A fresh clone of the course repository will not have it, so the "
                 "build works here and fails for everyone else. Commit it (or check .gitignore).",
             )
 
-    def _requirement_problems(self, config: DevcontainerConfig, where: str) -> Iterator[Finding]:
+    def _compose(
+        self, host: Host, repo: Path, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
+        """The compose service exists, its build is there, and a mount gives workspaceFolder."""
+        files = config.compose_files
+        if not files or not all(host.is_file(f) for f in files):
+            return  # a missing compose file is a missing-file finding already
+        project = read_compose(host, files)
+        for problem in project.problems:
+            shown = rel(repo, problem.path)
+            yield self.finding(
+                Status.FAIL,
+                "compose-unreadable",
+                f"{shown}: {problem.message}",
+                subject=shown,
+                detail="docker compose cannot read the file, so the container is never created.",
+                path=shown,
+                line=problem.line,
+            )
+        if project.problems:
+            return
+        name = config.data.get("service")
+        names = ", ".join(sorted(project.services)) or "none"
+        if not isinstance(name, str) or name not in project.services:
+            summary = (
+                f'{where}: service "{name}" is not in the compose file(s) (services: {names})'
+                if isinstance(name, str)
+                else f'{where}: dockerComposeFile without a "service" to open (services: {names})'
+            )
+            yield self.finding(
+                Status.FAIL,
+                "compose-service",
+                summary,
+                subject=where,
+                detail="The devcontainer CLI opens the service devcontainer.json names; without "
+                "it there is no container to attach to. Name one of the compose file's services.",
+                path=where,
+                line=key_line(
+                    host, config.file, "service" if isinstance(name, str) else "dockerComposeFile"
+                ),
+            )
+            return
+        service = project.services[name]
+        yield from self._compose_build(host, repo, project.local, service)
+        yield from self._compose_workspace(host, repo, config, where, project, service)
+
+    def _compose_build(
+        self, host: Host, repo: Path, local: Callable[[str], Path | None], service: Service
+    ) -> Iterator[Finding]:
+        if service.build is None or service.file is None:
+            return
+        context_text, dockerfile_text = service.build
+        context = local(context_text)
+        if context is None:
+            return  # depends on variables
+        dockerfile = Path(os.path.normpath(context / dockerfile_text))
+        shown_file = rel(repo, service.file)
+        for what, path, ok in (
+            ("build context", context, host.is_dir(context)),
+            ("Dockerfile", dockerfile, host.is_dir(context) and host.is_file(dockerfile)),
+        ):
+            if ok:
+                continue
+            shown = rel(repo, path)
+            yield self.finding(
+                Status.FAIL,
+                "compose-build",
+                f'{shown_file}: service "{service.name}" builds from {shown}, a {what} that '
+                "is not there",
+                subject=shown,
+                detail="docker compose stops before the build with `unable to prepare context` "
+                "or `failed to read dockerfile`. Paths in a compose file are relative to the "
+                "first compose file's folder; the Dockerfile is relative to the context.",
+                evidence=evidence(context=context_text, dockerfile=dockerfile_text),
+                path=shown_file,
+                line=service.build_line,
+            )
+            return
+
+    def _compose_workspace(
+        self,
+        host: Host,
+        repo: Path,
+        config: DevcontainerConfig,
+        where: str,
+        project: ComposeProject,
+        service: Service,
+    ) -> Iterator[Finding]:
+        raw = config.data.get("workspaceFolder")
+        if not isinstance(raw, str):
+            return
+        folder, complete = config.resolve(raw)
+        if not complete or not folder.startswith("/"):
+            return
+        folder = folder.rstrip("/") or "/"
+        mounts = list(service.volumes) + [
+            Volume(m.type, config.resolve(m.source)[0], m.target, None) for m in config.mounts
+        ]
+        kind, found = provides(project, mounts, folder)
+        if kind == "other" or (kind == "bind" and host.is_dir(Path(found))):
+            return
+        listed = ", ".join(f"{v.source}:{v.target}" for v in service.volumes) or "none"
+        if kind == "none":
+            summary = (
+                f'{where}: workspaceFolder {folder} is not mounted by service "{service.name}"'
+            )
+            why = f"No volume of the service has {folder} or a folder above it as its target."
+        else:
+            summary = (
+                f"{where}: workspaceFolder {folder} is {rel(repo, Path(found))} on this "
+                f'computer through service "{service.name}"\'s mounts, and that folder does '
+                "not exist"
+            )
+            why = (
+                f"The mount that covers {folder} maps it to {found}, which is not a folder "
+                "here, so the container has no such folder."
+            )
+        yield self.finding(
+            Status.FAIL,
+            "workspace-not-mounted",
+            summary,
+            subject=where,
+            detail=f"{why} The devcontainer CLI runs every lifecycle command there, so `docker "
+            "exec` fails (`chdir to cwd … no such file or directory`) and none of them starts. "
+            "Mount the repository's parent (`../..:/workspaces:cached` from .devcontainer/) "
+            "or make workspaceFolder the mount's target.",
+            evidence=evidence(workspaceFolder=folder, volumes=listed),
+            path=where,
+            line=key_line(host, config.file, "workspaceFolder"),
+        )
+
+    def _missing_arguments(
+        self, host: Host, repo: Path, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
+        """Files lifecycle commands read by name (`pip install -r`, `conda env create -f`,
+        `python x.py`, `npm ci`), looked up in the folder each command runs in."""
+        inside = container_workspace(config)
+        seen: set[tuple[str, str]] = set()
+        for key, command in config.lifecycle.items():
+            if key == "initializeCommand":
+                continue  # runs on the host, in the folder VS Code opened: not this lookup
+            for named in named_files(command):
+                path = script_in_repo(config, repo, named.path)
+                if path is None or (key, path) in seen or host.exists(repo / path):
+                    continue
+                seen.add((key, path))
+                name = Path(path).name
+                folder = f"{inside}/{named.cwd}".rstrip("/") if named.cwd else inside
+                local = rel(repo, Path(repo / path).parent) if "/" in path else "the top folder"
+                others = [p for p in elsewhere(host, repo, name) if p != path]
+                found_at = (
+                    f"; the repository has it at {', '.join(others[:3])}"
+                    if others
+                    else "; the repository has no file of that name"
+                )
+                yield self.finding(
+                    Status.FAIL,
+                    "missing-file",
+                    f"{where}: {key} runs `{named.command}` in {folder}, which has no {name}"
+                    + found_at,
+                    subject=path,
+                    detail=f"Lifecycle commands run in the workspace folder ({inside}, the "
+                    "repository), not in .devcontainer/, so `"
+                    + named.program
+                    + f"` looks for {named.path} there ({local} of the repository) and the "
+                    "command stops with a file-not-found error. "
+                    + (
+                        f"Name it by its path from the repository's top folder "
+                        f"({others[0]}), or move it."
+                        if others
+                        else "Commit the file, or correct the name."
+                    ),
+                    evidence=evidence(command=named.command, runs_in=folder, looked_for=path),
+                    path=where,
+                    line=key_line(host, config.file, key),
+                )
+
+    def _requirement_problems(
+        self, host: Host, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
         for problem in config.host_requirements.problems:
             yield self.finding(
                 Status.WARN,
@@ -251,7 +455,45 @@ class Devcontainer(Check):
                 detail="The devcontainer CLI checks hostRequirements before it builds; one it "
                 "cannot read is silently skipped, so nobody is warned that this computer is "
                 'too small. Sizes are a number with a lower-case unit: "8gb", "512mb".',
+                path=where,
+                line=key_line(host, config.file, "hostRequirements"),
             )
+
+    # -- course CI: what the course asks of students, not of this machine -----------------------
+
+    def _asks_of_students(
+        self, host: Host, config: DevcontainerConfig, where: str
+    ) -> Iterator[Finding]:
+        """With --course devdoctor runs in the course's CI, whose machine is not a student's:
+        hostRequirements and GPU flags are stated, not compared with it."""
+        wanted = config.host_requirements
+        asks = []
+        if wanted.cpus is not None:
+            asks.append(f"{wanted.cpus} CPUs")
+        if wanted.memory is not None:
+            asks.append(f"{format_size(wanted.memory)} of memory")
+        if wanted.storage is not None:
+            asks.append(f"{format_size(wanted.storage)} of storage")
+        flags = gpu_run_args(config.run_args)
+        if flags:
+            asks.append(f"an NVIDIA GPU (runArgs {' '.join(flags)}: docker run fails without one)")
+        elif config.wants_gpu == "optional":
+            asks.append("a GPU when there is one (optional)")
+        elif config.wants_gpu:
+            asks.append("a GPU (hostRequirements.gpu)")
+        if not asks:
+            return
+        yield self.finding(
+            Status.INFO,
+            "asks-of-students",
+            f"{where} asks each student's computer for " + ", ".join(asks),
+            subject=where,
+            detail="Course CI judges the repository, not the machine it runs on, so these are "
+            "not compared with this one; on a student's computer `devdoctor check` compares "
+            "them.",
+            path=where,
+            line=key_line(host, config.file, "hostRequirements" if not flags else "runArgs"),
+        )
 
     # -- this host ----------------------------------------------------------------------------
 
@@ -427,6 +669,28 @@ class Devcontainer(Check):
                 "both shells understand.",
                 evidence=evidence(initializeCommand=posix[0]),
             )
+
+
+def elsewhere(host: Host, repo: Path, name: str) -> list[str]:
+    """Where files named `name` are in the repository (POSIX, relative), to say where a missing
+    file actually is."""
+    return sorted(p for p in repository_files(host, repo) if p.rsplit("/", 1)[-1] == name)
+
+
+def repository_files(host: Host, repo: Path) -> list[str]:
+    """The repository's files (bounded; .git, node_modules and virtual environments skipped)."""
+
+    def walk(h: Host) -> list[str]:
+        found: list[str] = []
+        for folder, dirs, files in h.walk(repo):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            base = Path(folder).relative_to(repo)
+            found += [(base / f).as_posix() for f in files]
+            if len(found) > FILES_LIMIT:
+                break
+        return found
+
+    return host.fact(f"course.files:{repo}", walk)
 
 
 def _load(host: Host, file: ConfigFile) -> DevcontainerConfig | ConfigError:

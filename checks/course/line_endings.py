@@ -225,7 +225,7 @@ class LineEndings(Check):
             return
         tracked = [s for s in found.scripts if s.git_mode and s.target]
         if not found.in_git:
-            yield self._not_git([s for s in found.scripts if has_crlf(s)])
+            yield self._not_git()
             return
         tool = checkout_git(host, found.repo)
         settings = read_settings(host, tool)
@@ -234,15 +234,8 @@ class LineEndings(Check):
             yield self._unknown(tool, settings)
         yield from self._judge(host, found, tool, settings, attrs, tracked)
 
-    def _not_git(self, crlf: list[Script]) -> Finding:
-        if crlf:
-            return self.finding(
-                Status.FAIL,
-                "crlf-not-git",
-                f"{len(crlf)} script(s) have CRLF line endings: {_names(crlf)}",
-                detail="This folder is not a git repository, so devdoctor cannot say where "
-                "they came from. `devdoctor fix script-shebangs --yes` converts them to LF.",
-            )
+    def _not_git(self) -> Finding:
+        """CRLF bytes themselves are script-shebangs' to report; without git nothing converts."""
         return self.finding(
             Status.INFO,
             "not-git",
@@ -269,8 +262,6 @@ class LineEndings(Check):
         look = _Look(host.options.course, tool, settings, attrs, tracked)
         if look.checkout:
             yield self._crlf_checkout(host, look)
-        if look.in_repo:
-            yield self._crlf_committed(look)
         if look.staff and look.unprotected:
             yield self.finding(
                 Status.WARN,
@@ -285,7 +276,7 @@ class LineEndings(Check):
                 evidence=look.facts,
                 fix=_gitattributes_fix(host, self.id, found.repo, look.unprotected),
             )
-        elif not look.staff and not look.crlf and look.at_risk:
+        elif not look.staff and not look.checkout and look.at_risk:
             yield self.finding(
                 Status.WARN,
                 "will-convert",
@@ -299,11 +290,12 @@ class LineEndings(Check):
                 evidence=look.facts,
                 fix=_student_fix(host, self.id, tool, settings, [], attrs),
             )
-        elif not look.crlf:
+        elif not look.checkout:
             yield self.finding(
                 Status.OK,
                 "ok",
-                f"the {len(tracked)} tracked script(s) have LF line endings",
+                f"git checks the {len(tracked)} tracked script(s) out as the repository has them "
+                "(no CRLF conversion)",
                 evidence=look.facts,
             )
 
@@ -325,31 +317,6 @@ class LineEndings(Check):
             fix=fix,
         )
 
-    def _crlf_committed(self, look: _Look) -> Finding:
-        if look.staff:
-            advice = (
-                "Course staff: `devdoctor fix script-shebangs --course` rewrites them LF and "
-                "`devdoctor fix line-endings --course` adds .gitattributes; then "
-                "`git add --renormalize .` and commit."
-            )
-        else:
-            advice = (
-                "This is the course's to fix (the report flags it). Meanwhile "
-                "`devdoctor fix script-shebangs --yes` converts your copy (it edits tracked "
-                "files: `git stash` before your next `git pull`)."
-            )
-        return self.finding(
-            Status.FAIL,
-            "crlf-committed",
-            f"{len(look.in_repo)} script(s) are stored in the repository with CRLF line endings: "
-            f"{_names(look.in_repo)}",
-            subject=_names(look.in_repo),
-            detail="Whoever committed them had a git or editor that kept CRLF, so every "
-            "clone gets CRLF whatever its settings. " + advice,
-            evidence=look.facts,
-        )
-
-
 class _Look:
     """The tracked scripts sorted by what git does with them here."""
 
@@ -365,13 +332,14 @@ class _Look:
         self.tool = tool
         self.settings = settings
         self.attrs = attrs
-        self.crlf = [s for s in tracked if has_crlf(s)]
-        self.in_repo = [s for s in self.crlf if committed_crlf(s)]
-        self.checkout = [s for s in self.crlf if s not in self.in_repo]
-        attr = [attrs.get(s.target or "", {}) for s in tracked]
-        self.unprotected = [s for s, a in zip(tracked, attr, strict=True) if not protected(a)]
-        self.at_risk = [s for s, a in zip(tracked, attr, strict=True) if converts(a, settings)]
-        self.facts = _facts(tool, settings, tracked, self.unprotected)
+        run = [s for s in tracked if s.run_by_build]  # a script nothing runs breaks nothing
+        crlf = [s for s in run if has_crlf(s)]
+        # CRLF the repository itself stores is the script's encoding: script-shebangs' cause.
+        self.checkout = [s for s in crlf if not committed_crlf(s)]
+        attr = [attrs.get(s.target or "", {}) for s in run]
+        self.unprotected = [s for s, a in zip(run, attr, strict=True) if not protected(a)]
+        self.at_risk = [s for s, a in zip(run, attr, strict=True) if converts(a, settings)]
+        self.facts = _facts(tool, settings, run, self.unprotected)
 
 
 def _names(scripts: Sequence[Script], most: int = 5) -> str:
@@ -388,7 +356,7 @@ def _facts(
         ("git", f"{tool.label} ({tool.why})"),
         ("core.autocrlf", settings.shown("core.autocrlf")),
         ("core.eol", settings.shown("core.eol")),
-        (".gitattributes", f"keeps {kept} of {len(tracked)} tracked script(s) LF"),
+        (".gitattributes", f"keeps {kept} of the {len(tracked)} script(s) the build runs LF"),
     )
 
 

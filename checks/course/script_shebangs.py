@@ -28,8 +28,9 @@ from devdoctor import (
     WriteFile,
 )
 from devdoctor.checks.image import dockerfile_text, final_image
+from devdoctor.repo import rel
 
-from .configs import DevcontainerConfig
+from .configs import DevcontainerConfig, key_line
 from .scripts import (
     FIX_LIMIT,
     Script,
@@ -37,7 +38,16 @@ from .scripts import (
     Use,
     course_scripts,
 )
-from .shell import HEADER_BYTES, Problem, RunAs, ScriptReport, analyze, repair, shebang_program
+from .shell import (
+    HEADER_BYTES,
+    Problem,
+    RunAs,
+    ScriptReport,
+    analyze,
+    command_bashisms,
+    repair,
+    shebang_program,
+)
 from .variant import chosen_config, without_configuration
 
 POSIX_SHELLS = frozenset({"sh", "dash", "ash", "bash"})
@@ -67,9 +77,11 @@ PLACEMENT = frozenset(
 )
 HOW = {
     RunAs.DIRECT: "run directly (the kernel reads its #! line)",
+    RunAs.EXEC: "exec'd by an array-form command (no shell to fall back to)",
     RunAs.SH: "run with `sh`",
     RunAs.BASH: "run with `bash`",
     RunAs.SOURCED: "sourced",
+    RunAs.SH_SOURCED: "sourced with `.` by /bin/sh",
     RunAs.UNKNOWN: "tracked by git, not named by a lifecycle command",
 }
 BY_HAND = {
@@ -200,9 +212,11 @@ def diagnose(
         diag.reports.append(report)
         diag.interpreter = diag.interpreter or report.interpreter or shebang_program(body)
         problems = list(report.problems)
-        if run_as in (RunAs.DIRECT, RunAs.UNKNOWN) and report.interpreter:
+        if run_as in (RunAs.DIRECT, RunAs.EXEC, RunAs.UNKNOWN) and report.interpreter:
             problems += _interpreter_missing(report.interpreter, image, script)
         for problem in problems:
+            if problem.code == "crlf" and script.checkout_made_crlf and data is None:
+                continue  # git's conversion made it: line-endings owns that cause
             hit = by_code.get(problem.code)
             if hit is None:
                 by_code[problem.code] = Hit(problem, list(uses))
@@ -230,9 +244,10 @@ def _interpreter_missing(program: str, image: ImageFacts, script: Script) -> lis
     return [Problem("interpreter-missing", 1, summary, runtime, why, "")]
 
 
-def status_of(problem: Problem, diag: Diagnosis) -> Status:
+def status_of(problem: Problem, diag: Diagnosis, uses: list[Use] | None = None) -> Status:
     """Fail when the run breaks; warn when /bin/sh runs it anyway; one step less if not run."""
-    if problem.code in FAILS:
+    exec_form = any(u.run_as is RunAs.EXEC for u in uses or ())
+    if problem.code in FAILS or (exec_form and problem.code in PLACEMENT):
         status = Status.FAIL
     elif problem.code in PLACEMENT and diag.interpreter not in POSIX_SHELLS | {None}:
         status = Status.FAIL  # python or node code read by /bin/sh
@@ -249,7 +264,7 @@ def status_of(problem: Problem, diag: Diagnosis) -> Status:
 def repaired(original: bytes, diag: Diagnosis) -> bytes:
     """repair()'s bytes; a #!/bin/sh script in bash gets bash when its #! line is what counts."""
     uses = diag.script.uses
-    by_shebang = not uses or any(u.run_as is RunAs.DIRECT for u in uses)
+    by_shebang = not uses or any(u.run_as in (RunAs.DIRECT, RunAs.EXEC) for u in uses)
     return repair(original, want_bash=diag.uses_bash or None, run_directly=by_shebang)
 
 
@@ -293,6 +308,10 @@ class ScriptShebangs(Check):
                 Status.WARN, "unreadable", f"{path}: cannot read it: {why}", subject=path
             )
         image = image_facts(host, found.configs)
+        commands = list(self._commands(host, found))
+        yield from commands
+        links = list(self._links(found))
+        yield from links
         diags = [d for d in (diagnose(s, image) for s in found.scripts) if d.problems]
         fix, fixed, carrier = self._plan(host, found, diags, image)
         for diag in diags:
@@ -305,7 +324,7 @@ class ScriptShebangs(Check):
                     fixed=key in fixed,
                     fix=fix if key == carrier else None,
                 )
-        if not diags:
+        if not diags and not commands and not links:
             run = sum(1 for s in found.scripts if s.run_by_build)
             yield self.finding(
                 Status.OK,
@@ -341,14 +360,76 @@ class ScriptShebangs(Check):
         if script.eol and problem.code == "crlf":
             facts["git eol"] = script.eol
         return self.finding(
-            status_of(problem, diag),
+            status_of(problem, diag, hit.uses),
             problem.code,
             f"{script.path}: {summary}",
             subject=script.path,
             detail="\n".join(detail),
             evidence=tuple((k, str(v)) for k, v in facts.items()),
             fix=fix,
+            path=script.path,
+            line=problem.line or None,
         )
+
+    def _commands(self, host: Host, found: Scripts) -> Iterator[Finding]:
+        """Bash syntax in the lifecycle command strings themselves: /bin/sh -c reads them."""
+        seen: set[tuple[str, str, str]] = set()
+        for config in found.configs:
+            where = rel(found.repo, config.file.path)
+            for key, command in config.lifecycle.items():
+                if key == "initializeCommand":
+                    continue  # runs on the host, whose /bin/sh varies
+                named = command.items() if isinstance(command, dict) else [("", command)]
+                for name, value in named:
+                    if not isinstance(value, str):
+                        continue  # the array form runs without a shell
+                    for line, label, code, runtime in command_bashisms(value):
+                        if (where, key, label) in seen:
+                            continue
+                        seen.add((where, key, label))
+                        label_key = f"{key}.{name}" if name else key
+                        error = runtime.replace("{n}", "/bin/sh").replace("{l}", str(line))
+                        yield self.finding(
+                            Status.FAIL,
+                            "command-bashism",
+                            f"{where}: {label_key} uses bash syntax `{label}`, but /bin/sh "
+                            "(dash) runs it",
+                            subject=where,
+                            detail=f"The devcontainer CLI runs a string command as `/bin/sh -c "
+                            f"'…'`; on Debian and Ubuntu images /bin/sh is dash, which stops "
+                            f"with `{error}`. Write it in POSIX sh (`.` instead of `source`, "
+                            "`[ ]` instead of `[[ ]]`), or run it with bash: "
+                            "`bash -c '…'` or a script with `#!/bin/bash`.",
+                            evidence=(("command", f"{label_key}: {value}"), ("shellcheck", code)),
+                            path=where,
+                            line=key_line(host, config.file, *([key, name] if name else [key])),
+                        )
+
+    def _links(self, found: Scripts) -> Iterator[Finding]:
+        """Script links that point at nothing, or out of the repository."""
+        for path, points, uses in found.links:
+            inside = points.startswith(found.repo.resolve().as_posix() + "/")
+            what = "a file that does not exist" if inside else "a file outside the repository"
+            shown = rel(found.repo.resolve(), Path(points)) if inside else points
+            run = bool(uses)
+            yield self.finding(
+                Status.FAIL if run else Status.WARN,
+                "dangling-link" if inside else "link-outside",
+                f"{path}: a symbolic link to {what} ({shown})",
+                subject=path,
+                detail="The container mounts only the repository, and a clone has only what "
+                "git tracks: "
+                + (
+                    "the link's target is missing, so running it fails with `not found`."
+                    if inside
+                    else "a target outside the repository is not there, so running the link "
+                    "fails with `not found`."
+                )
+                + " Commit the script itself in its place, or point the link inside the "
+                "repository.",
+                evidence=tuple(("command", f"{u.key}: {u.command}") for u in uses[:1]),
+                path=path,
+            )
 
     # -- the fix --------------------------------------------------------------------------------
 

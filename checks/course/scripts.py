@@ -3,6 +3,7 @@ script-shebangs and line-endings."""
 
 from __future__ import annotations
 
+import re
 import stat
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -16,6 +17,13 @@ from .shell import HEADER_BYTES, SHELLS, RunAs, invocations, shebang_program
 from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
 
 SCRIPT_SUFFIXES = (".sh", ".bash")
+_SH_LIKE = frozenset({"sh", "dash", "ash"})
+_ZERO = r"""(?:--\s+)?"?(?:\$0|\$\{0\}|\$\{BASH_SOURCE(?:\[0\])?\})"?"""
+_DIRNAME = rf"\$\(\s*dirname\s+{_ZERO}\s*\)"
+_OWN_DIR = re.compile(
+    rf"""\$\(\s*cd\s+"?{_DIRNAME}"?\s*&&\s*pwd(?:\s+-P)?\s*\)|{_DIRNAME}|\$\{{0%/\*\}}"""
+)
+"""How scripts name their own folder: $(dirname "$0"), $(cd "$(dirname "$0")" && pwd), ${0%/*}."""
 SNIFF_BYTES = 256
 FIX_LIMIT = 4 * 1024 * 1024
 WALK_LIMIT = 5000
@@ -66,6 +74,7 @@ class Scripts:
     in_git: bool
     unreadable: tuple[tuple[str, str], ...] = ()
     configs: tuple[DevcontainerConfig, ...] = ()
+    links: tuple[tuple[str, str, tuple[Use, ...]], ...] = ()  # (path, where it points, uses)
 
 
 def course_scripts(host: Host) -> Scripts | None:
@@ -91,10 +100,13 @@ def _configs(host: Host) -> list[DevcontainerConfig]:
     return found
 
 
-def _uses(repo: Path, configs: list[DevcontainerConfig]) -> dict[str, list[Use]]:
+def _uses(host: Host, repo: Path, configs: list[DevcontainerConfig]) -> dict[str, list[Use]]:
+    """The scripts the lifecycle commands run, and the scripts those run (one level down)."""
     uses: dict[str, list[Use]] = defaultdict(list)
     for config in configs:
         for key, command in config.lifecycle.items():
+            if key == "initializeCommand":
+                continue  # runs on the host, not in the container
             for inv in invocations(command):
                 path = script_in_repo(config, repo, inv.path)
                 if path is not None:
@@ -103,7 +115,53 @@ def _uses(repo: Path, configs: list[DevcontainerConfig]) -> dict[str, list[Use]]
                     )
                     if use not in uses[path]:
                         uses[path].append(use)
+    first = {path: list(found) for path, found in uses.items()}
+    by_variant = {c.file.variant: c for c in configs}
+    for path, found in first.items():
+        for use in found:
+            owner = by_variant.get(use.variant)
+            if owner is not None:
+                for inner, inner_use in _called(host, repo, owner, path, use):
+                    if inner_use not in uses[inner]:
+                        uses[inner].append(inner_use)
     return uses
+
+
+def _called(
+    host: Host, repo: Path, config: DevcontainerConfig, path: str, use: Use
+) -> list[tuple[str, Use]]:
+    """Scripts that a script run by the build runs in turn (one level: enough for the courses
+    tried, and no loops to guard). Its commands run in the workspace folder, unless the script
+    changes folder, so a path is looked up there and then beside the script; only files that
+    exist count, as the script's own folder changes are not followed."""
+    try:
+        head, _ = host.read_bytes(repo / path, limit=HEADER_BYTES)
+    except OSError:
+        return []
+    program = shebang_program(head)
+    if use.run_as in (RunAs.SH, RunAs.SH_SOURCED):
+        shell = "sh"
+    elif use.run_as in (RunAs.BASH, RunAs.SOURCED):
+        shell = "bash"
+    elif program is None or program in _SH_LIKE:
+        shell = "sh"
+    elif program in SHELLS:
+        shell = "bash"
+    else:
+        return []  # python, node...: not a shell script
+    text = head.decode("utf-8", "replace").replace("\r\n", "\n")
+    text = _OWN_DIR.sub(lambda _: Path(path).parent.as_posix(), text)
+    found: list[tuple[str, Use]] = []
+    via = f"{use.key} via {path}"
+    for inv in invocations(text, shell=shell):
+        candidates = [inv.path, (Path(path).parent / inv.path).as_posix()]
+        for written in candidates:
+            inner = script_in_repo(config, repo, written)
+            if inner is not None and inner != path and host.exists(repo / inner):
+                made = inv.made_executable
+                found.append((inner, Use(via, use.variant, inv.command, inv.run_as, made)))
+                break
+    return found
 
 
 def _collect(host: Host) -> Scripts | None:
@@ -111,7 +169,7 @@ def _collect(host: Host) -> Scripts | None:
     if repo is None:
         return None
     configs = _configs(host)
-    uses = _uses(repo, configs)
+    uses = _uses(host, repo, configs)
     modes = _tracked(host, repo, list(uses))
     in_git = modes is not None
     if modes is None:
@@ -124,7 +182,28 @@ def _collect(host: Host) -> Scripts | None:
         modes.update(_tracked_exact(host, repo, missing_modes))
     scripts, unreadable = _read_scripts(host, repo, wanted, targets, uses, modes)
     found = _with_eol(host, repo, scripts) if in_git else scripts
-    return Scripts(repo, tuple(found), in_git, tuple(unreadable), tuple(configs))
+    links = _bad_links(host, repo, targets, uses)
+    return Scripts(repo, tuple(found), in_git, tuple(unreadable), tuple(configs), links)
+
+
+def _bad_links(
+    host: Host, repo: Path, targets: dict[str, str | None], uses: dict[str, list[Use]]
+) -> tuple[tuple[str, str, tuple[Use, ...]], ...]:
+    """Scripts that are links to nothing, or to a file outside the repository (which a clone,
+    and the container, where only the repository is mounted, do not have)."""
+    bad = []
+    for path, target in sorted(targets.items()):
+        full = repo / path
+        if target is not None and target != path and host.exists(full):
+            continue
+        if target == path or not _is_link(host, full):
+            continue
+        try:
+            points = full.resolve().as_posix()
+        except (OSError, RuntimeError):
+            points = "?"
+        bad.append((path, points, tuple(uses.get(path, ()))))
+    return tuple(bad)
 
 
 def _read_scripts(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from fnmatch import fnmatchcase
 from functools import cached_property
@@ -26,10 +26,13 @@ SHELLS = _SH_LIKE | {"bash", "ksh", "mksh", "zsh"}
 class RunAs(str, Enum):
     """How the build runs the script; decides which problems matter."""
 
-    DIRECT = "direct"  # ./x.sh, /path/x.sh, ["./x.sh"]: the kernel reads the shebang; needs +x
+    DIRECT = "direct"  # ./x.sh in a shell: the kernel reads the shebang (needs +x); without
+    # one the kernel says ENOEXEC and the calling shell (/bin/sh) runs the file itself
+    EXEC = "exec"  # ["./x.sh"]: exec'd with no shell to fall back to: no shebang fails
     SH = "sh"  # sh x.sh: dash runs it whatever the shebang says
     BASH = "bash"  # bash x.sh: shebang and mode do not matter (CRLF and BOM still do)
-    SOURCED = "sourced"  # . x.sh / source x.sh: no shebang needed
+    SOURCED = "sourced"  # . x.sh / source x.sh in bash: no shebang needed
+    SH_SOURCED = "sh-sourced"  # `. x.sh` in a /bin/sh -c command: dash reads it
     UNKNOWN = "unknown"  # tracked under .devcontainer or top level, not seen in a command
 
 
@@ -41,6 +44,17 @@ class Invocation:
     run_as: RunAs
     command: str
     made_executable: bool = False  # the command chmods it +x first: git's mode does not matter
+
+
+@dataclass(frozen=True)
+class NamedFile:
+    """A file a command reads (`pip install -r x`, `conda env create -f x`, `npm ci`): `path`
+    is normalised, relative to the command's cwd (the workspace folder)."""
+
+    path: str
+    command: str
+    program: str  # "pip install -r", "npm ci"...
+    cwd: str  # the folder the command runs in, relative to the workspace folder ("" for it)
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,8 @@ class _Ctx:
     cwd: str = ""
     chmodded: set[str] = field(default_factory=set)  # fnmatch patterns
     found: list[Invocation] = field(default_factory=list)
+    files: list[NamedFile] = field(default_factory=list)
+    shell: str = "sh"  # the shell reading the words: /bin/sh -c, or `bash -c`
 
 
 def _unquote(tok: str) -> str:
@@ -135,7 +151,14 @@ def _split_commands(text: str) -> list[list[str]]:
     return [c for c in commands if c]
 
 
+_PWD = re.compile(r"\$(?:PWD\b|\{PWD\})")
+
+
 def _join(cwd: str, path: str) -> str:
+    """`path` relative to the workspace folder; `$PWD/x` is the folder the command runs in."""
+    m = _PWD.match(path)
+    if m:
+        path = "." + path[m.end() :] if path[m.end() : m.end() + 1] in ("/", "") else path
     if path.startswith(("$", "~")):
         return path
     return posixpath.normpath(posixpath.join(cwd, path))
@@ -160,8 +183,52 @@ def _chmod(args: list[str], ctx: _Ctx) -> None:
 
 def _add(ctx: _Ctx, path: str, run_as: RunAs) -> None:
     norm = _join(ctx.cwd, path)
-    made = run_as is RunAs.DIRECT and any(fnmatchcase(norm, p) for p in ctx.chmodded)
+    direct = run_as in (RunAs.DIRECT, RunAs.EXEC)
+    made = direct and any(fnmatchcase(norm, p) for p in ctx.chmodded)
     ctx.found.append(Invocation(norm, run_as, ctx.command, made))
+
+
+def _file(ctx: _Ctx, path: str, program: str, simple: str) -> None:
+    if path and not path.startswith(("-", "http://", "https://", "git+")):
+        norm = _join(ctx.cwd, path)
+        ctx.files.append(NamedFile(norm, simple, program, ctx.cwd))
+
+
+_PIP = frozenset({"pip", "pip3", "uv", "micromamba", "mamba", "conda"})
+"""Installers whose -r/--requirement (pip) or -f/--file (conda) names a file the build reads."""
+_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?")
+
+
+def _named_files(word: str, args: list[str], ctx: _Ctx) -> None:
+    """Files the command reads by name: requirement files, environments, lock files, programs."""
+    base, words, simple = posixpath.basename(word), args, shlex.join([word, *args])
+    if _PYTHON.fullmatch(base):
+        if words[:2] == ["-m", "pip"]:
+            base, words = "pip", words[2:]
+        elif words and not words[0].startswith("-"):
+            _file(ctx, words[0], base, simple)
+            return
+    if base == "uv" and words[:1] == ["pip"]:
+        words = words[1:]
+    if base in _PIP:
+        conda = base in ("conda", "mamba", "micromamba")
+        sub: list[str] = []
+        for w in words[: 2 if conda else 1]:
+            if w.startswith("-"):
+                break
+            sub.append(w)
+        flags = {"-f", "--file"} if conda else {"-r", "--requirement", "-c", "--constraint"}
+        lead = " ".join([base, *sub])
+        for k, w in enumerate(words):
+            name, eq, value = w.partition("=")
+            if eq and name in flags:
+                _file(ctx, value, f"{lead} {name}", simple)
+            elif w in flags and k + 1 < len(words):
+                _file(ctx, words[k + 1], f"{lead} {w}", simple)
+            elif w.startswith("-r") and len(w) > 2 and "-r" in flags:
+                _file(ctx, w[2:], f"{lead} -r", simple)
+    elif base == "npm" and words[:1] == ["ci"]:
+        _file(ctx, "package-lock.json", "npm ci", simple)
 
 
 def _walk(words: list[str], ctx: _Ctx, depth: int, shell: bool) -> None:
@@ -185,7 +252,8 @@ def _walk(words: list[str], ctx: _Ctx, depth: int, shell: bool) -> None:
     elif w == "chmod":
         _chmod(args, ctx)
     elif w in (".", "source") and args:
-        _add(ctx, args[0], RunAs.SOURCED)
+        by_sh = ctx.shell == "sh" and shell
+        _add(ctx, args[0], RunAs.SH_SOURCED if by_sh else RunAs.SOURCED)
     elif base in ("sh", "dash", "ash", "bash"):
         j, run_c = 0, False
         while j < len(args) and args[j][:1] in ("-", "+") and args[j] != "-":
@@ -198,11 +266,15 @@ def _walk(words: list[str], ctx: _Ctx, depth: int, shell: bool) -> None:
                 return  # the script comes from stdin
             run_c = run_c or (not opt.startswith("--") and "c" in opt[1:])
         if j < len(args) and run_c and depth < 5:
-            _walk_string(args[j], _Ctx(ctx.command, ctx.cwd, ctx.chmodded, ctx.found), depth)
+            inner = "bash" if base == "bash" else "sh"
+            sub = _Ctx(ctx.command, ctx.cwd, ctx.chmodded, ctx.found, ctx.files, inner)
+            _walk_string(args[j], sub, depth)
         elif j < len(args) and not run_c and args[j] != "-":
             _add(ctx, args[j], RunAs.BASH if base == "bash" else RunAs.SH)
     elif w.endswith((".sh", ".bash")) or ("/" in w and not w.startswith(_SYSTEM_DIRS)):
-        _add(ctx, w, RunAs.DIRECT)
+        _add(ctx, w, RunAs.DIRECT if shell else RunAs.EXEC)
+    elif w:
+        _named_files(w, args, ctx)
 
 
 def _walk_string(text: str, ctx: _Ctx, depth: int) -> None:
@@ -210,21 +282,41 @@ def _walk_string(text: str, ctx: _Ctx, depth: int) -> None:
         _walk(words, ctx, depth + 1, shell=True)
 
 
-def invocations(command: str | list[str] | dict[str, str | list[str]]) -> list[Invocation]:
-    """Scripts a lifecycle command runs.  A string goes to `/bin/sh -c`, a list is exec'd as is,
-    an object runs each value.  Never raises: odd input gives what could be found."""
+def _contexts(command: str | list[str] | dict[str, str | list[str]], shell: str) -> list[_Ctx]:
     if isinstance(command, dict):
-        return [inv for value in command.values() for inv in invocations(value)]
+        return [ctx for value in command.values() for ctx in _contexts(value, shell)]
     if isinstance(command, str):
-        ctx = _Ctx(command)
+        ctx = _Ctx(command, shell=shell)
         _walk_string(command, ctx, 0)
-        return ctx.found
+        return [ctx]
     if isinstance(command, list | tuple) and command:
         words = [str(w) for w in command]
-        ctx = _Ctx(shlex.join(words))
+        ctx = _Ctx(shlex.join(words), shell=shell)
         _walk(words, ctx, 0, shell=False)
-        return ctx.found
+        return [ctx]
     return []
+
+
+def invocations(
+    command: str | list[str] | dict[str, str | list[str]], *, shell: str = "sh"
+) -> list[Invocation]:
+    """Scripts a lifecycle command runs.  A string goes to `/bin/sh -c`, a list is exec'd as is,
+    an object runs each value; `shell` is the one reading a string (bash for a script's own
+    lines).  Never raises: odd input gives what could be found."""
+    return [inv for ctx in _contexts(command, shell) for inv in ctx.found]
+
+
+def named_files(command: str | list[str] | dict[str, str | list[str]]) -> list[NamedFile]:
+    """Files a lifecycle command reads by name (`pip install -r requirements.txt`, `conda env
+    create -f environment.yml`, `python setup.py`, `npm ci`'s package-lock.json), relative to
+    the workspace folder the command runs in."""
+    return [f for ctx in _contexts(command, "sh") for f in ctx.files]
+
+
+def command_bashisms(command: str) -> list[tuple[int, str, str, str]]:
+    """Bash syntax in a string command, which /bin/sh (dash) reads: (line, construct,
+    shellcheck code, dash's error with {n} for `sh`)."""
+    return _bashisms(command)[0]
 
 
 # ------------------------------------------------------------------ bash syntax scanner
@@ -248,6 +340,7 @@ _CMD = r"(?:^|[;&|(){}!`]|\b(?:then|do|else|elif|if|while|until|time|exec)\s)\s*
 _VAR = r"\$\{(?:[A-Za-z_]\w*|\d+|[@*])"
 _SUBST = "{n}: {l}: Bad substitution"
 _PAREN = '{n}: {l}: Syntax error: "(" unexpected'
+_REDIR = "{n}: {l}: Syntax error: redirection unexpected"
 _NOT_FOUND = "{n}: {l}: %s: not found"
 _OPERATOR = "{n}: {l}: [: …: unexpected operator"
 _BACKGROUND = "no error: dash runs `cmd &` in the background, then `> file`"
@@ -270,6 +363,21 @@ _BASHISMS = tuple(
             "{n}: {l}: set: Illegal option -o pipefail",
         ),
         ("<<<", "SC3011", r"<<<", "{n}: {l}: Syntax error: redirection unexpected"),
+        ("<(…)", "SC3001", r"(?:^|[\s;&|(])<\(", _PAREN),
+        (">(…)", "SC3001", r"(?:^|[\s;&|(])>\(", _REDIR),
+        (
+            "f-name()",
+            "SC3033",
+            _CMD + r"[A-Za-z_][\w]*-[\w-]*\s*\(\s*\)",
+            "{n}: {l}: Syntax error: Bad function name",
+        ),
+        (
+            "read -s/-a",
+            "SC3045",
+            _CMD + r"read(?:\s+-[pr]+)*\s+-[pr]*[adeinstuN]",
+            "{n}: {l}: read: Illegal option -…",
+        ),
+        ("trap … ERR", "SC3047", _CMD + r"trap\s.*\bERR\b", "trap: ERR: bad trap"),
         ("&>", "SC3020", r"(?<![<>&])&>", _BACKGROUND),
         ("((…))", "SC3006", _CMD + r"\(\(", _NOT_FOUND % "…"),
         ("for ((…))", "SC3005", r"\bfor\s*\(\(", "{n}: {l}: Syntax error: Bad for loop variable"),
@@ -286,12 +394,25 @@ _BASHISMS = tuple(
     )
 )
 _ANSI_C = ("$'…'", "SC3003", "no error: dash does not decode `$'…'`, so the string is wrong")
+_INCDEC = ("$((i++))", "SC3018", '{n}: {l}: arithmetic expression: expecting primary: "…"')
+_PRINTF_Q = (
+    "printf %q",
+    "SC3050",
+    re.compile(_CMD + r"printf\b"),
+    re.compile(r"%[-+ #0-9.]*q"),
+    "{n}: {l}: printf: %q: invalid directive",
+)
+_POLYGLOT = re.compile(
+    r"""^[\s'"`:]*exec['"]?\s+['"]?(?:/usr/bin/env\s+)?(?:\S*/)?"""
+    r"(?:python[\d.]*|node|nodejs|perl|ruby|Rscript|julia|php|tclsh|wish|lua)\b"
+)
 
 
 @dataclass
 class _Frame:
     kind: str
     depth: int
+    dollar: bool = False  # `$((`: an arithmetic expansion, where dash has no ++/--
 
 
 def _heredoc_bodies(
@@ -312,12 +433,13 @@ def _heredoc_bodies(
     return i, line
 
 
-def _scan(text: str) -> tuple[list[str], set[int], list[int]]:
+def _scan(text: str) -> tuple[list[str], set[int], list[int], list[int]]:
     """Lines of code with comments, quoted text and heredoc bodies masked; the heredoc body
-    lines; the lines with `$'…'`."""
+    lines; the lines with `$'…'`; the lines with `++`/`--` in arithmetic."""
     out: list[str] = []
     bodies: set[int] = set()
     ansi: list[int] = []
+    incdec: list[int] = []
     stack = [_Frame("code", 0)]
     pending: list[tuple[str, bool]] = []
     i, n, line = 0, len(text), 1
@@ -327,6 +449,8 @@ def _scan(text: str) -> tuple[list[str], set[int], list[int]]:
         code, masked = f.kind in ("code", "sub"), f.kind in ("dq", "arith")
         m = _PLAIN["code" if code else f.kind].match(text, i)
         if m:
+            if f.dollar and ("++" in m.group() or "--" in m.group()):
+                incdec.append(line)
             out.append("_" * (m.end() - i) if masked else m.group())
             i = m.end()
             continue
@@ -344,7 +468,7 @@ def _scan(text: str) -> tuple[list[str], set[int], list[int]]:
             out.append("_" + (nxt if nxt == "\n" else "_" * len(nxt)))
             i, line = i + 2, line + (nxt == "\n")
         elif opener:
-            stack.append(_Frame(opener[1], opener[2]))
+            stack.append(_Frame(opener[1], opener[2], opener[0] == "$(("))
             out.append(opener[0])
             i += len(opener[0])
         elif code and text.startswith("((", i):  # arithmetic if `))` ends it on this line
@@ -387,17 +511,23 @@ def _scan(text: str) -> tuple[list[str], set[int], list[int]]:
         else:
             out.append("_" if masked else c)
             i += 1
-    return "".join(out).split("\n"), bodies, ansi
+    return "".join(out).split("\n"), bodies, ansi, incdec
 
 
 def _bashisms(text: str) -> tuple[list[tuple[int, str, str, str]], set[int]]:
     """(line, construct, shellcheck code, dash's error) per construct, first use only; and the
     heredoc body lines."""
-    masked, bodies, ansi = _scan(text)
+    masked, bodies, ansi, incdec = _scan(text)
     found: dict[str, tuple[int, str, str, str]] = {}
     if ansi:
         found[_ANSI_C[0]] = (ansi[0], *_ANSI_C)
+    if incdec:
+        found[_INCDEC[0]] = (incdec[0], *_INCDEC)
+    raw = text.split("\n")
     for no, ln in enumerate(masked, 1):
+        label, code, cmd, directive, runtime = _PRINTF_Q
+        if label not in found and cmd.search(ln) and directive.search(raw[no - 1]):
+            found[label] = (no, label, code, runtime)
         for label, code, rx, runtime in _BASHISMS:
             m = None if label in found else rx.search(ln)
             if m and label == "==":  # linear time: is a single `[` or `test` still open here?
@@ -426,6 +556,15 @@ _VIA_DASH = (
 )
 _USE_S = "use -[v]S to pass options in shebang lines"
 _ONE_ARG = "Linux passes everything after the interpreter as one single argument"
+
+
+def _shell_part(text: str) -> str:
+    """The part a shell reads: a polyglot whose line 2 `exec`s python (or node...) is shell
+    only up to that line; the rest is the other language's."""
+    lines = text.split("\n", 2)
+    if len(lines) >= 2 and _POLYGLOT.match(lines[1]):
+        return "\n".join(lines[:2])
+    return text
 
 
 def _dec(b: bytes) -> str:
@@ -568,10 +707,23 @@ def _crlf(
     return [Problem("crlf", at, f"{label} on {many}, from line {at}", rt, why, "SC1017")]
 
 
+def _no_fallback(problem: Problem, name: str) -> Problem:
+    """The same problem when no shell runs what the kernel refuses (array-form commands)."""
+    runtime = f"exec {name}: exec format error (the command fails; no shell runs the file)"
+    why = (
+        "The array form runs the file directly, with no shell to fall back to: without `#!` "
+        "at byte 0 the kernel refuses it (ENOEXEC)."
+    )
+    return replace(problem, runtime=runtime, why=why)
+
+
 def _shebang(
-    first: bytes, where: str, at: int, typo: int, word: bytes, arg: bytes, direct: bool, name: str
+    first: bytes, where: str, at: int, typo: int, word: bytes, arg: bytes, run_as: RunAs, name: str
 ) -> list[Problem]:
-    """Problems of the `#!` line itself, for scripts the kernel starts."""
+    """Problems of the `#!` line itself, for scripts the kernel starts. Without any `#!` a
+    string command still works (ENOEXEC: /bin/sh runs the file), so a missing one counts only
+    where the file is exec'd with nothing to fall back to (the array form)."""
+    direct = run_as is RunAs.EXEC
     if where == "leading-whitespace":
         why = "The kernel honours `#!` only at byte 0; here line 1 is a comment. " + _VIA_DASH
         summary = "spaces or tabs before `#!` on line 1"
@@ -588,7 +740,7 @@ def _shebang(
         rt = _NO_SHEBANG if first[:1] == b"#" else rt
         return [Problem("bang-typo", 1, summary, rt, why, code)]
     if not word:
-        summary = "no shebang (`#!…`) on line 1, but the command runs the script directly"
+        summary = "no shebang (`#!…`) on line 1, but an array-form command execs the script"
         return [Problem("missing-shebang", 1, summary, _NO_SHEBANG, _VIA_DASH, "SC2148")] * direct
     out: list[Problem] = []
     w, a = _show(word), _show(arg)
@@ -658,16 +810,16 @@ def analyze(
     where, at, intended, typo = _locate(lines)
     word, arg, prog = _parse_shebang(intended) if intended else (b"", b"", None)
     usable = where == "ok" and bool(word) and not bom and len(lines[0]) <= 255
-    direct = run_as in (RunAs.DIRECT, RunAs.UNKNOWN)
+    direct = run_as in (RunAs.DIRECT, RunAs.EXEC, RunAs.UNKNOWN)
     is_shell = prog is None or prog in SHELLS
     sh_runs_it = (
-        run_as is RunAs.SH
+        run_as in (RunAs.SH, RunAs.SH_SOURCED)
         or (run_as is RunAs.DIRECT and not usable)
         or (direct and prog in _SH_LIKE)
     )
     # Bash syntax matters when sh runs the script; heredoc bodies matter when there are CRs.
     scan = is_shell and (sh_runs_it or b"\r" in body)
-    text = _dec(body) if is_shell else ""
+    text = _shell_part(_dec(body)) if is_shell else ""
     found, bodies = _bashisms(text) if scan else ([], set())
     uses = bool(found) if scan else (None if is_shell else False)
     problems = [_bom(body.split(b"\n", 1)[0], run_as, name)] if bom else []
@@ -675,8 +827,11 @@ def analyze(
     bash = run_as in (RunAs.BASH, RunAs.SOURCED) or (direct and usable and prog == "bash")
     problems += _crlf(body, bodies, truncated, bang, bash, name)
     if direct:
-        problems += _shebang(lines[0], where, at, typo, word, arg, run_as is RunAs.DIRECT, name)
-    if git_mode == "100644" and run_as is RunAs.DIRECT:
+        shebang_problems = _shebang(lines[0], where, at, typo, word, arg, run_as, name)
+        if run_as is RunAs.EXEC and where != "ok":
+            shebang_problems = [_no_fallback(p, name) for p in shebang_problems]
+        problems += shebang_problems
+    if git_mode == "100644" and run_as in (RunAs.DIRECT, RunAs.EXEC):
         rt = f"sh: 1: {name}: Permission denied (exit 126)"
         why = (
             "Git records the script as not executable (mode 100644), so the checkout has no +x"
@@ -686,6 +841,8 @@ def analyze(
         problems.append(Problem("not-executable", 0, summary, rt, why, ""))
     if run_as is RunAs.SH:
         reason = "the command runs it with `sh`, so dash runs it whatever the shebang says"
+    elif run_as is RunAs.SH_SOURCED:
+        reason = "the command sources it with `.` in /bin/sh (dash)"
     elif run_as is RunAs.DIRECT and not usable:
         reason = "with no usable shebang, /bin/sh (dash) runs it"
     elif direct and prog in _SH_LIKE:

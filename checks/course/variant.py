@@ -39,10 +39,34 @@ def chosen_config(host: Host) -> tuple[ConfigFile | None, str]:
     return host.fact("course.chosen", _choose)
 
 
+MAINLINE = frozenset({"main", "master", "trunk", "default", "develop"})
+"""Branch names that say nothing about a variant: the report leaves them out."""
+
+
 def variant_fact(host: Host) -> tuple[str | None, str]:
-    """The variant's name (or None) and why it was chosen: the framework's `variant` fact."""
+    """The variant's name (or None) and why it was chosen: the framework's `variant` fact.
+
+    A course may ship its variants as git branches (cpu, cpufrozen, gpu, gpufrozen) rather
+    than folders, so the checkout's branch is named with it: `default@gpufrozen`.
+    """
     chosen, why = chosen_config(host)
-    return (chosen.variant if chosen else None), why
+    if chosen is None:
+        return None, why
+    branch = git_branch(host)
+    if branch and branch not in MAINLINE:
+        return f"{chosen.variant}@{branch}", f"{why}; git branch {branch}"
+    return chosen.variant, why
+
+
+def git_branch(host: Host) -> str | None:
+    """The branch the course repository has checked out; None when detached or not git."""
+    top = host.repo_root
+    if top is None:
+        return None
+    argv = ["git", "-C", str(top), "symbolic-ref", "--quiet", "--short", "HEAD"]
+    done = host.run(argv, timeout=5)
+    name = done.out.strip() if done.ok else ""
+    return name or None
 
 
 def _choose(host: Host) -> tuple[ConfigFile | None, str]:

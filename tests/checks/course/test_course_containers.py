@@ -33,7 +33,8 @@ CASES: list[tuple[str, bytes, str, bool, str, str]] = [
      False, "crlf", "cd: $'/tmp\\r': No such file or directory"),
     ("bom", b"\xef\xbb\xbf#!/bin/bash\n" + ARRAY, "./{p}", True,
      "bom", "\ufeff#!/bin/bash: not found"),
-    ("missing-shebang", ARRAY, "./{p}", True, "missing-shebang", 'syntax error: unexpected "("'),
+    # No `#!`: the kernel says ENOEXEC and /bin/sh runs the file, so the bash in it breaks.
+    ("missing-shebang", ARRAY, "./{p}", True, "bashism-under-sh", 'syntax error: unexpected "("'),
     ("leading-whitespace", b"  #!/bin/bash\n" + ARRAY, "./{p}", True,
      "leading-whitespace", 'syntax error: unexpected "("'),
     ("bang-typo", b"!#/bin/bash\n" + ARRAY, "./{p}", True,
@@ -50,12 +51,18 @@ CASES: list[tuple[str, bytes, str, bool, str, str]] = [
 
 
 def post_create(engine: Engine, repo: Path) -> tuple[int, str]:
-    """Run postCreateCommand as the devcontainer CLI does: /bin/sh -c, in the workspace."""
+    """Run postCreateCommand as the devcontainer CLI does: a string with /bin/sh -c, an array
+    exec'd as it is, in the workspace; ${containerWorkspaceFolder} substituted first."""
     config = json.loads((repo / ".devcontainer" / "devcontainer.json").read_text())
+    command = config["postCreateCommand"]
+    if isinstance(command, str):
+        argv = ["/bin/sh", "-c", command.replace("${containerWorkspaceFolder}", WORKSPACE)]
+    else:
+        argv = list(command)
     done = engine.docker(
         "run", "--rm", "--network", "none",
         "--mount", f"type=bind,source={repo},target={WORKSPACE}", "-w", WORKSPACE,
-        engine.tiny_image, "/bin/sh", "-c", config["postCreateCommand"],
+        engine.tiny_image, *argv,
         check=False, timeout=60,
     )  # fmt: skip
     return done.returncode, (done.stdout + done.stderr).decode("utf-8", "replace")
@@ -150,3 +157,104 @@ def test_env_split_is_not_portable_so_repair_moves_options_into_set(
     repo = make_repo(tmp_path, env, {path: fixed}, executable=(path,), config=config, name="fixed")
     rc, output = post_create(docker_engine, repo)
     assert rc == 0, output
+
+
+# ------------------------------------------------------------------------- second pass
+
+POSIX = b"echo ready: up\n"
+
+
+def test_no_shebang_runs_under_sh_c_and_fails_only_in_the_array_form(
+    docker_engine: Engine, tmp_path: Path
+) -> None:
+    """/bin/sh -c ./x.sh: ENOEXEC, and sh runs the file (no alarm). ["./x.sh"]: exec format
+    error, which devdoctor names, and its fix (a #!/bin/sh line) makes run."""
+    env = course_env(tmp_path)
+    path = ".devcontainer/setup.sh"
+    config: dict[str, object] = {"image": "devdoctor-test/tiny:1", "postCreateCommand": f"./{path}"}
+    repo = make_repo(tmp_path, env, {path: POSIX}, executable=(path,), config=config)
+    assert post_create(docker_engine, repo) == (0, "ready: up\n")
+    check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
+    assert [f["code"] for f in result["findings"]] == ["script-shebangs/ok"]
+
+    config["postCreateCommand"] = [f"./{path}"]
+    array = make_repo(tmp_path, env, {path: POSIX}, executable=(path,), config=config, name="a")
+    rc, output = post_create(docker_engine, array)
+    assert rc != 0 and "exec format error" in output, output
+    check = devdoctor(env, "check", "--course", "--json", "--repo", str(array))
+    assert check.returncode == 1, check.stdout
+    (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
+    (finding,) = result["findings"]
+    assert (finding["code"], finding["status"]) == ("script-shebangs/missing-shebang", "fail")
+    assert finding["location"] == {"path": path, "line": 1}
+    assert "exec format error" in finding["detail"]
+    fixed = devdoctor(env, "fix", "script-shebangs", "--course", "--yes", "--repo", str(array))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert post_create(docker_engine, array) == (0, "ready: up\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        '"$PWD/.devcontainer/setup.sh"',
+        "/workspaces/course/.devcontainer/setup.sh",
+        "${containerWorkspaceFolder}/.devcontainer/setup.sh",
+        "cd .devcontainer && ./setup.sh",
+        "bash ./.devcontainer/setup.sh",
+    ],
+)
+def test_script_path_forms_courses_write(
+    docker_engine: Engine, tmp_path: Path, command: str
+) -> None:
+    env = course_env(tmp_path)
+    path = ".devcontainer/setup.sh"
+    crlf = (b"#!/bin/bash\n" + BASH_BODY).replace(b"\n", b"\r\n")
+    config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": command}
+    repo = make_repo(tmp_path, env, {path: crlf}, executable=(path,), config=config)
+    _, output = post_create(docker_engine, repo)
+    assert output.strip() != "ready: up", output
+    check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
+    found = {(f["code"], f["location"]["path"]) for f in result["findings"]}
+    assert ("script-shebangs/crlf", path) in found
+    fixed = devdoctor(env, "fix", "script-shebangs", "--course", "--yes", "--repo", str(repo))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert post_create(docker_engine, repo) == (0, "ready: up\n")
+
+
+def test_script_links_dangling_or_outside_the_repository(
+    docker_engine: Engine, tmp_path: Path
+) -> None:
+    env = course_env(tmp_path)
+    outside = tmp_path / "staff-home" / "setup.sh"
+    outside.parent.mkdir()
+    outside.write_bytes(b"#!/bin/sh\n" + POSIX)
+    outside.chmod(0o755)
+    for name, target, code in (
+        ("dangling", "gone.sh", "dangling-link"),
+        ("outside", str(outside), "link-outside"),
+    ):
+        config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": "./.devcontainer/setup.sh"}
+        repo = make_repo(tmp_path, env, {"README.md": "course\n"}, config=config, name=name)
+        (repo / ".devcontainer/setup.sh").symlink_to(target)
+        git(repo, env, "add", "-A")
+        git(repo, env, "commit", "-qm", "link")
+        rc, output = post_create(docker_engine, repo)
+        assert rc == 127 and "not found" in output, output
+        check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+        (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
+        codes = {(f["code"], f["status"]) for f in result["findings"]}
+        assert (f"script-shebangs/{code}", "fail") in codes, result
+    # A link inside the repository is followed: its target is what is checked, and it runs.
+    config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": "./.devcontainer/setup.sh"}
+    files = {"scripts/setup.sh": b"#!/bin/sh\n" + POSIX}
+    repo = make_repo(tmp_path, env, files, executable=("scripts/setup.sh",), config=config,
+                     name="inside")  # fmt: skip
+    (repo / ".devcontainer/setup.sh").symlink_to("../scripts/setup.sh")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-qm", "link")
+    assert post_create(docker_engine, repo) == (0, "ready: up\n")
+    check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
+    assert [f["code"] for f in result["findings"]] == ["script-shebangs/ok"]

@@ -20,6 +20,7 @@ from devdoctor.checks.course.line_endings import (
     gitattributes_lines,
     read_settings,
 )
+from devdoctor.checks.course.script_shebangs import ScriptShebangs
 
 from tests.courserepo import (
     by_code,
@@ -43,7 +44,8 @@ def windows_clone(
         tmp_path,
         env,
         files or {".devcontainer/setup.sh": SETUP, "run": b"#!/bin/sh\necho hi\n"},
-        config=CONFIG,
+        config={**CONFIG, "postCreateCommand": "bash .devcontainer/setup.sh && ./run"},
+        executable=("run",),
         name="src",
     )
     Path(env["GIT_CONFIG_SYSTEM"]).write_text("[core]\n\tautocrlf = true\n")
@@ -65,7 +67,7 @@ def test_crlf_from_a_windows_checkout_names_the_setting_and_its_file(tmp_path: P
     facts = dict(finding.evidence)
     assert facts["core.autocrlf"] == f"true (system: {env['GIT_CONFIG_SYSTEM']})"
     assert facts["core.eol"] == "not set"
-    assert facts[".gitattributes"] == "keeps 0 of 2 tracked script(s) LF"
+    assert facts[".gitattributes"] == "keeps 0 of the 2 script(s) the build runs LF"
     assert "core.autocrlf=true in its system settings" in finding.detail
     assert finding.fix is not None and finding.fix.scope.value == "host"
 
@@ -122,10 +124,12 @@ def test_crlf_stored_in_the_repository_is_the_courses_to_fix(tmp_path: Path) -> 
     env = course_env(tmp_path)
     files = {".devcontainer/setup.sh": SETUP.replace(b"\n", b"\r\n")}
     repo = make_repo(tmp_path, env, files, config=CONFIG)
-    findings = run_check(LineEndings(), repo, env)
-    finding = by_code(findings, "line-endings/crlf-committed")
-    assert finding.status is Status.FAIL and finding.fix is None
-    assert "devdoctor fix script-shebangs --yes" in finding.detail
+    # Counted once: CRLF the repository stores is the script's encoding, script-shebangs' cause;
+    # git converts nothing here, so line-endings has nothing of its own to say.
+    assert codes(run_check(LineEndings(), repo, env)) == [("line-endings/ok", Status.OK)]
+    finding = by_code(run_check(ScriptShebangs(), repo, env), "script-shebangs/crlf")
+    assert finding.status is Status.FAIL and finding.fix is not None
+    assert (finding.path, finding.line) == (".devcontainer/setup.sh", 1)
 
 
 def test_gitattributes_keep_scripts_lf_even_with_autocrlf(tmp_path: Path) -> None:
@@ -139,7 +143,9 @@ def test_gitattributes_keep_scripts_lf_even_with_autocrlf(tmp_path: Path) -> Non
     assert (clone / "run").read_bytes() == b"#!/bin/sh\necho hi\n"
     findings = run_check(LineEndings(), clone, env)
     assert codes(findings) == [("line-endings/ok", Status.OK)]
-    assert dict(findings[0].evidence)[".gitattributes"] == "keeps 2 of 2 tracked script(s) LF"
+    assert dict(findings[0].evidence)[".gitattributes"] == (
+        "keeps 2 of the 2 script(s) the build runs LF"
+    )
     staff = run_check(LineEndings(), clone, env, course=True)
     assert codes(staff) == [("line-endings/ok", Status.OK)]
 
@@ -196,8 +202,12 @@ def test_staff_get_gitattributes_written_and_ci_passes(tmp_path: Path) -> None:
         ".devcontainer/setup.sh": SETUP,
         ".devcontainer/post-create": b"#!/usr/bin/env bash\necho hi\n",
         "my tool": b"#!/bin/sh\necho hi\n",
+        ".devcontainer/unused": b"#!/bin/sh\necho not run\n",  # nothing runs it: not counted
     }
-    repo = make_repo(tmp_path, env, files, config=CONFIG)
+    run = "bash .devcontainer/setup.sh && .devcontainer/post-create && './my tool'"
+    config = {**CONFIG, "postCreateCommand": run}
+    executable = (".devcontainer/post-create", "my tool")
+    repo = make_repo(tmp_path, env, files, config=config, executable=executable)
     (finding,) = run_check(LineEndings(), repo, env, course=True)
     assert (finding.code, finding.status) == ("line-endings/unprotected", Status.WARN)
     assert finding.summary == (
@@ -246,9 +256,8 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
     (repo / ".devcontainer/setup.sh").write_bytes(SETUP)
     assert codes(run_check(LineEndings(), repo, env)) == [("line-endings/not-git", Status.INFO)]
     (repo / ".devcontainer/setup.sh").write_bytes(SETUP.replace(b"\n", b"\r\n"))
-    assert codes(run_check(LineEndings(), repo, env)) == [
-        ("line-endings/crlf-not-git", Status.FAIL)
-    ]
+    assert codes(run_check(LineEndings(), repo, env)) == [("line-endings/not-git", Status.INFO)]
+    assert "script-shebangs/crlf" in {f.code for f in run_check(ScriptShebangs(), repo, env)}
 
 
 # ------------------------------------------------------------------------- git.exe from WSL

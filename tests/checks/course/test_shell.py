@@ -27,6 +27,7 @@ from tests import TESTS
 
 SAMPLES = TESTS / "samples" / "scripts"
 D, U, SH, BASH, SRC = RunAs.DIRECT, RunAs.UNKNOWN, RunAs.SH, RunAs.BASH, RunAs.SOURCED
+E, SH_SRC = RunAs.EXEC, RunAs.SH_SOURCED
 CODES = {
     "missing-shebang", "bom", "utf16", "crlf", "leading-whitespace", "shebang-not-first-line",
     "bang-typo", "bashism-under-sh", "env-with-args", "shebang-multiple-args",
@@ -63,9 +64,12 @@ def test_samples_on_disk_match_the_generator() -> None:
 # ------------------------------------------------------------------ one sample per code
 
 PROBLEM_CASES: list[tuple[str, RunAs, str | None, set[tuple[str, int]]]] = [
-    ("missing_shebang.sh", D, None, {("missing-shebang", 1)}),
-    ("empty.sh", D, None, {("missing-shebang", 1)}),
-    ("bang_alone.sh", D, None, {("missing-shebang", 1)}),
+    ("missing_shebang.sh", E, None, {("missing-shebang", 1)}),
+    ("empty.sh", E, None, {("missing-shebang", 1)}),
+    ("bang_alone.sh", E, None, {("missing-shebang", 1)}),
+    # Run by `/bin/sh -c ./x.sh`, a file without `#!` runs anyway (ENOEXEC: sh runs it).
+    ("missing_shebang.sh", D, None, set()),
+    ("empty.sh", D, None, set()),
     ("bom.sh", D, None, {("bom", 1)}),
     ("bom.sh", BASH, None, {("bom", 1)}),
     ("bom_crlf.sh", D, None, {("bom", 1), ("crlf", 1)}),
@@ -96,7 +100,7 @@ PROBLEM_CASES: list[tuple[str, RunAs, str | None, set[tuple[str, int]]]] = [
         "no_shebang_bashisms.sh",
         D,
         None,
-        {("missing-shebang", 1), ("bashism-under-sh", 1), ("bashism-under-sh", 2)},
+        {("bashism-under-sh", 1), ("bashism-under-sh", 2)},
     ),
     ("env_args.sh", D, None, {("env-with-args", 1)}),
     ("multiple_args.sh", U, None, {("shebang-multiple-args", 1)}),
@@ -353,8 +357,8 @@ SC_BASHISM = {
 # that has no usable shebang).  utf16.sh and binary.sh are left out: the reference shows
 # shellcheck misleads there (SC2148 on UTF-16, random SC1017 on binary).
 COMPARED = [
-    ("missing_shebang.sh", D, None), ("missing_shebang.sh", U, None), ("empty.sh", D, None),
-    ("bang_alone.sh", D, None), ("bom.sh", D, None), ("bom.sh", BASH, None),
+    ("missing_shebang.sh", E, None), ("missing_shebang.sh", U, None), ("empty.sh", E, None),
+    ("bang_alone.sh", E, None), ("missing_shebang.sh", D, None), ("bom.sh", D, None), ("bom.sh", BASH, None),
     ("bom_crlf.sh", D, None), ("crlf.sh", D, None), ("crlf.sh", SH, None),
     ("crlf_env.sh", D, None), ("crlf_line1_only.sh", D, None), ("crlf_line2_only.sh", D, None),
     ("cr_only.sh", D, None), ("no_trailing_newline.sh", D, None), ("leading_space.sh", D, None),
@@ -386,9 +390,9 @@ def test_agrees_with_shellcheck(name: str, run_as: RunAs, shell: str | None) -> 
     plain = shellcheck(path, "sh" if run_as is SH else None)
     as_sh = shellcheck(path, shell) if shell else plain
     theirs = {c for c, _ in plain} & SC_SHEBANG
-    if run_as is not D:
-        theirs.discard("SC2148")  # only a script the kernel starts needs a shebang
-    if run_as not in (D, U):
+    if run_as is not E:
+        theirs.discard("SC2148")  # only a script exec'd with no shell to fall back needs one
+    if run_as not in (D, E, U):
         theirs &= {"SC1082", "SC1017"}  # sh/bash/source ignore the shebang
     theirs |= {c for c, _ in as_sh} & SC_BASHISM
     ours: set[str] = set()
@@ -412,8 +416,14 @@ INVOCATIONS: list[tuple[Command, list[tuple[str, RunAs]] | None]] = [
     ("bash -o pipefail -- x.sh", [("x.sh", BASH)]),
     ("sudo bash x.sh", [("x.sh", BASH)]),
     ("sudo -E -u vscode ./x.sh", [("x.sh", D)]),
-    (". x.sh", [("x.sh", SRC)]),
-    ("source .devcontainer/env.sh && ./run.sh", [(".devcontainer/env.sh", SRC), ("run.sh", D)]),
+    (". x.sh", [("x.sh", SH_SRC)]),
+    ("bash -c '. x.sh'", [("x.sh", SRC)]),
+    (
+        "source .devcontainer/env.sh && ./run.sh",
+        [(".devcontainer/env.sh", SH_SRC), ("run.sh", D)],
+    ),
+    ('"$PWD/x.sh"', [("x.sh", D)]),
+    ("cd .devcontainer && \"${PWD}\"/x.sh", [(".devcontainer/x.sh", D)]),
     ("./x.sh arg 'a b'", [("x.sh", D)]),
     ("/workspaces/course/x.sh", [("/workspaces/course/x.sh", D)]),
     ("/bin/bash -c './x.sh'", [("x.sh", D)]),
@@ -436,12 +446,12 @@ INVOCATIONS: list[tuple[Command, list[tuple[str, RunAs]] | None]] = [
     ("", []),
     ("'unterminated && ./x.sh", None),  # odd input: no exception is all we ask
     (["bash", "x.sh"], [("x.sh", BASH)]),
-    (["./x.sh", "--flag"], [("x.sh", D)]),
+    (["./x.sh", "--flag"], [("x.sh", E)]),
     (["/bin/sh", "-c", "./x.sh && cd a && ./b.sh"], [("x.sh", D), ("a/b.sh", D)]),
     (["sh", ".devcontainer/p.sh"], [(".devcontainer/p.sh", SH)]),
     (["npm", "ci"], []),
     ([], []),
-    ({"a": "bash a.sh", "b": ["./b.sh"], "c": "npm ci"}, [("a.sh", BASH), ("b.sh", D)]),
+    ({"a": "bash a.sh", "b": ["./b.sh"], "c": "npm ci"}, [("a.sh", BASH), ("b.sh", E)]),
     ({}, []),
 ]  # fmt: skip
 

@@ -46,9 +46,9 @@ def _theirs(name: str, run_as: RunAs, shell: str | None) -> set[tuple[str, int]]
     plain = shellcheck(path, "sh" if run_as is RunAs.SH else None)
     as_sh = shellcheck(path, shell) if shell else plain
     theirs = {(c, ln) for c, ln in plain if c in SC_SHEBANG}
-    if run_as is not RunAs.DIRECT:
+    if run_as is not RunAs.EXEC:  # a string command's /bin/sh runs a file without `#!`
         theirs = {(c, ln) for c, ln in theirs if c != "SC2148"}
-    if run_as not in (RunAs.DIRECT, RunAs.UNKNOWN):
+    if run_as not in (RunAs.DIRECT, RunAs.EXEC, RunAs.UNKNOWN):
         theirs = {(c, ln) for c, ln in theirs if c in ("SC1082", "SC1017")}
     return theirs | {(c, ln) for c, ln in as_sh if c in SC_BASHISM}
 
@@ -72,7 +72,11 @@ def test_the_check_reports_what_shellcheck_reports(tmp_path: Path) -> None:
     env = course_env(tmp_path)
     files = {_where(n, r): (SAMPLES / n).read_bytes() for n, r, _ in COMPARED}
     commands = [RUN[r].format(p=_where(n, r)) for n, r, _ in COMPARED if r in RUN]
-    config = {"image": "debian:12", "postCreateCommand": " ; ".join(commands)}
+    exec_form = {
+        f"exec-{k}": [f"./{_where(n, r)}"] for k, (n, r, _) in enumerate(COMPARED) if r is RunAs.EXEC
+    }
+    post = {"strings": " ; ".join(commands), **exec_form}
+    config = {"image": "debian:12", "postCreateCommand": post}
     repo = make_repo(tmp_path, env, files, executable=tuple(files), config=config)
 
     done = devdoctor(
