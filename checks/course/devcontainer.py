@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from devdoctor import Check, Finding, Host, Platform, Scope, Status, evidence, format_size
-from devdoctor.checks.gpu import host_has_gpu
+from devdoctor.checks.gpu import host_has_gpu, predict_docker_error
 from devdoctor.checks.image import build_args, dockerfile_stages
 from devdoctor.repo import git_ls, on_windows_drive, policy, rel
 from devdoctor.resources import cpu_count, disk_free, docker_data_place, host_ram, vm_memory
@@ -597,13 +597,15 @@ class Devcontainer(Check):
             )
             return
         if flags:
+            # The same GPU facts as gpu-toolkit: what this engine will really print for them.
+            predicted = predict_docker_error(host, config.run_args) or GPU_DRIVER_ERROR
             yield self.finding(
                 Status.FAIL,
                 "gpus-without-gpu",
                 f"{where}: runArgs ask for a GPU ({' '.join(flags)}), and this computer has none",
                 subject=where,
                 detail="docker run fails before the container starts, with "
-                f"`{GPU_DRIVER_ERROR}`. Use the course's CPU configuration "
+                f"`{predicted}`. Use the course's CPU configuration "
                 "(`--config cpu` / VS Code's configuration picker) if it has one, or ask the "
                 'course to use hostRequirements.gpu = "optional" instead of --gpus.',
                 evidence=evidence(run_args=" ".join(config.run_args), found=seen),

@@ -303,3 +303,22 @@ def test_windows_itself_with_docker_desktop(tmp_path: Path) -> None:
     assert driver["gpu"].summary.startswith("NVIDIA H200")
     assert "kernel module" not in dict(driver["gpu"].evidence)  # no /proc on Windows
     assert run(host)["desktop"].status is Status.OK
+
+
+def test_devcontainer_quotes_the_error_this_engine_prints_for_the_flags(tmp_path: Path) -> None:
+    """gpus-without-gpu uses the same GPU facts: --runtime=nvidia on an engine without it."""
+    import json as _json
+
+    from devdoctor.checks.course.devcontainer import Devcontainer
+
+    from tests.checks.gpu.gpuhost import GpuHost, docker_answers
+
+    fake = GpuHost(tmp_path)  # no NVIDIA driver at all
+    fake.program("docker", docker_answers("api-info.linux-engine-20.10.json"))
+    repo = tmp_path / "course"
+    (repo / ".devcontainer").mkdir(parents=True)
+    config = {"image": "debian:12", "runArgs": ["--runtime=nvidia"]}
+    (repo / ".devcontainer" / "devcontainer.json").write_text(_json.dumps(config))
+    findings = {f.code: f for f in Devcontainer().run(fake.host(repo=repo))}
+    finding = findings["devcontainer/gpus-without-gpu"]
+    assert "Unknown runtime specified nvidia" in finding.detail  # Docker 20.10's own words
