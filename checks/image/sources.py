@@ -24,8 +24,11 @@ DOCKERFILE_LIMIT = 256 * 1024
 SCRIPT_LIMIT = 256 * 1024
 _SCRIPT = re.compile(r"\.(sh|bash)$")
 _PIP = re.compile(r"(?:^|[\s;&|(`])((?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:pip3?(?:\.\d+)?|"
-                  r"python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)\s+install)\b(.*)")
-_APT = re.compile(r"(?:^|[\s;&|(`])((?:sudo\s+(?:-\S+\s+)*)?(?:apt-get|apt))\s+(\w[\w-]*)\b(.*)")
+                  r"python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)[\"']?\s+install)\b([^;&|)`]*)")
+_APT = re.compile(
+    r"(?:^|[\s;&|(`])((?:sudo\s+(?:-\S+\s+)*)?(?:apt-get|apt))\s+((?:-\S+\s+)*)(\w[\w-]*)\b"
+    r"([^;&|)`]*)"
+)
 _VALUE_OPTIONS = frozenset(
     {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target",
      "--prefix", "--root", "--trusted-host", "--no-binary", "--only-binary", "--python-version",
@@ -248,8 +251,8 @@ def apt_commands(text: str) -> Iterator[tuple[int, str, AptCommand]]:
     """Every apt-get/apt command in a shell text, with the whole logical line it is on."""
     for number, line in shell_lines(text):
         for match in _APT.finditer(line):
-            head, verb = match.group(1), match.group(2)
-            words = tuple(_command_words(_segment(match.group(3))))
+            head, verb = match.group(1), match.group(3)
+            words = tuple(_command_words(match.group(2) + _segment(match.group(4))))
             yield number, line, AptCommand(number, verb, head.startswith("sudo"), words)
 
 

@@ -44,7 +44,8 @@ def test_discovery_finds_every_file_the_build_names(tmp_path: Path) -> None:
             "requirements.txt": "rich>=13\n",
             ".devcontainer/Dockerfile": DOCKERFILE,
             ".devcontainer/requirements.txt": "numpy>=1.26\n",
-            ".devcontainer/install.sh": "#!/bin/bash\npip install --user -r courses/nlp.txt -c pins.txt\n",
+            ".devcontainer/install.sh": "#!/bin/bash\npython3 -m venv ~/.venv\n"
+            '"$HOME/.venv/bin/pip" install -r courses/nlp.txt -c pins.txt && echo done\n',
             "courses/nlp.txt": "spacy>=3.7\n",
             "pins.txt": "spacy==3.7.5\n",
             "notes.txt": "not a requirement file\n",
@@ -55,8 +56,8 @@ def test_discovery_finds_every_file_the_build_names(tmp_path: Path) -> None:
     assert found == {
         "requirements.txt": (False, "at the top of the repository"),
         ".devcontainer/requirements.txt": (False, "under .devcontainer"),
-        "courses/nlp.txt": (False, "pip install in .devcontainer/install.sh:2"),
-        "pins.txt": (True, "pip install in .devcontainer/install.sh:2"),
+        "courses/nlp.txt": (False, "pip install in .devcontainer/install.sh:3"),
+        "pins.txt": (True, "pip install in .devcontainer/install.sh:3"),
     }
 
 
