@@ -27,6 +27,7 @@ from .sources import Build, base_image, build, pip_installs, read_text
 
 _REQ_FILE = re.compile(r"^requirements.*\.txt$", re.IGNORECASE)
 _ENV_FILE = re.compile(r"^environment\.ya?ml$", re.IGNORECASE)
+PROBE_LIMIT = 12
 UV_WORDS = (
     'uv\'s documentation: without lower bounds the resolver "can (and often will) backtrack '
     'down to the oldest version of a package", and "the old version of the package often '
@@ -333,8 +334,11 @@ class RequirementsPins(Check):
             return
         names = [i for i in parsed.requirements if i.name and i.kind != "pinned"
                  and python_marker_applies(i.marker, image.python)]
-        failing = set(re.findall(r"requirement ([A-Za-z0-9._-]+)", result.message))
-        probe = {i.name for i in names} | {f.lower() for f in failing}
+        failing = {f.lower() for f in re.findall(r"requirement ([A-Za-z0-9._-]+)", result.message)}
+        # Two pip runs per project: the failing ones, and the open ones (the incident's kind)
+        # up to a cap, so --deep stays bounded on a long file.
+        opened = [i.name for i in names if i.kind == "open" and i.name not in failing]
+        probe = failing | set(opened[:PROBE_LIMIT])
         found = candidates(host, pip, sorted(probe), image.python, platforms, parsed.options,
                            str(repo)) if probe else {}
         sources: list[str] = []

@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 
 RESOLVE_TIMEOUT = 120.0
 PROBE_TIMEOUT = 45.0
-PROBE_WORKERS = 6
+PROBE_WORKERS = 4
 _FROM_VERSIONS = re.compile(r"\(from versions: ([^)]*)\)")
 _NETWORK = (
     "Failed to establish a new connection",

@@ -65,7 +65,7 @@ def test_the_incident_an_open_requirement_walks_back_to_sdists_only(tmp_path: Pa
 
 
 def test_a_resolve_that_succeeds_on_an_old_wheel_still_names_the_source_build(tmp_path: Path, index_url: str) -> None:
-    findings = deep(tmp_path, index_url, "walkback>=1.0\n")
+    findings = deep(tmp_path, index_url, "walkback\n")
     found = by_code(findings, "requirements-pins/builds-from-source")
     assert found.status is Status.FAIL
     assert "pip would pick 2.1.0" in found.detail
