@@ -132,20 +132,28 @@ class DockerfileLayout(Check):
         for script in b.scripts:
             if script.as_root is not False:
                 continue
-            for number, line, apt in apt_commands(script.text):
-                if apt.sudo or apt.verb not in ("install", "update", "upgrade", "remove"):
-                    continue
-                yield self.finding(
-                    Status.FAIL,
-                    "apt-as-user",
-                    f"{script.path}:{number} runs apt-get as {b.user}, who cannot: move it to "
-                    "the Dockerfile",
-                    subject=f"{script.path}:{number}",
-                    detail=f"{line.strip()}\nThe script is {script.why} as {b.user}; apt-get "
-                    "needs root and stops with 'Permission denied' on its lock file. Install "
-                    "system packages in the Dockerfile (RUN runs as root there).",
-                    evidence=evidence(script=script.path, line=number, user=b.user),
-                )
+            found = [
+                (number, line.strip())
+                for number, line, apt in apt_commands(script.text)
+                if not apt.sudo and apt.verb in ("install", "update", "upgrade", "remove")
+            ]
+            if not found:
+                continue
+            first = found[0][0]
+            lines = "\n".join(f"{script.path}:{n}: {text}" for n, text in found)
+            yield self.finding(
+                Status.FAIL,
+                "apt-as-user",
+                f"{script.path}:{first} runs apt-get as {b.user}, who cannot: move it to "
+                "the Dockerfile",
+                subject=f"{script.path}:{first}",
+                detail=f"{lines}\nThe script is {script.why} as {b.user}; apt-get needs root "
+                "and stops with 'Permission denied' on its lock file. Install system packages "
+                "in the Dockerfile (RUN runs as root there), in one RUN: apt-get update && "
+                "apt-get install -y ...",
+                evidence=evidence(script=script.path, lines=", ".join(str(n) for n, _ in found),
+                                  user=b.user),
+            )
 
     def _apt_runs(self, b: Build) -> Iterator[Finding]:
         if b.parsed is None or b.dockerfile is None:
