@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from devdoctor import Check, Finding, Host, Scope, Status, evidence
+from devdoctor import Check, Finding, Fix, Host, Scope, Status, evidence
 from devdoctor.repo import policy
 
 from .base_image import read_base, wheel_platforms
+from .pin_fix import freeze, plan
 from .requirements import (
     Item,
     Parsed,
@@ -169,6 +170,10 @@ class RequirementsPins(Check):
     title = "Requirement files"
     scope = Scope.COURSE
     timeout = 300.0
+    fix_description = (
+        "pin the requirement files from the pip freeze of a working environment: "
+        "`devdoctor fix requirements-pins --from CONTAINER|IMAGE|PYTHON [--constraints]`"
+    )
 
     def applies_to(self, host: Host) -> str | None:
         if host.repo_root is None:
@@ -201,7 +206,7 @@ class RequirementsPins(Check):
         python = image.python if image else None
         yield from self._problems(parsed)
         yield from self._known_bad(host, parsed, python)
-        yield from self._open(parsed, roots)
+        yield from self._open(host, parsed, b)
         if host.options.deep:
             yield from self._deep(host, parsed, roots, image, base, where)
 
@@ -246,7 +251,7 @@ class RequirementsPins(Check):
                                       python=entry.python or "any", source=entry.source),
                 )
 
-    def _open(self, parsed: Parsed, roots: list[tuple[str, bool, str]]) -> Iterator[Finding]:
+    def _open(self, host: Host, parsed: Parsed, b: Build | None) -> Iterator[Finding]:
         covered = {i.name for i in parsed.constraints if i.kind != "open"}
         requirements = [i for i in parsed.requirements if i.name]
         open_ = [i for i in requirements if i.kind == "open" and i.name not in covered]
@@ -258,6 +263,16 @@ class RequirementsPins(Check):
         if open_:
             names = ", ".join(f"{i.text} ({i.shown})" for i in open_[:8])
             more = f" and {len(open_) - 8} more" if len(open_) > 8 else ""
+            frozen = policy(host).frozen_image
+            how = (f"`devdoctor fix requirements-pins --from {frozen}` (the course's frozen "
+                   "image)" if frozen else "`devdoctor fix requirements-pins --from "
+                   "CONTAINER|IMAGE|PYTHON`")
+            fix, why_not = self._pin_fix(host, parsed, b, open_)
+            if why_not:  # first, so `fix` shows it as the check's summary
+                yield self.finding(
+                    Status.WARN, "pin-source", f"cannot pin from --from: {why_not}",
+                    evidence=evidence(source=host.options.fix.source),
+                )
             yield self.finding(
                 Status.WARN,
                 "open",
@@ -266,10 +281,12 @@ class RequirementsPins(Check):
                 detail=f"{names}{more}.\nWith no lower bound, when the newest release does not "
                 "install for the image's Python, pip's resolver walks back through older "
                 "releases, down to source releases it must compile; "
-                f"{UV_WORDS}. Pin them from an image that works (`pip freeze`), give each a lower "
-                "bound (name>=X.Y), or pin them in a constraints file (-c constraints.txt).",
+                f"{UV_WORDS}. Pin them from an image that works: {how}, or by hand `pip "
+                "freeze` inside it; or give each a lower bound (name>=X.Y), or pin them in a "
+                "constraints file (-c constraints.txt).",
                 evidence=evidence(files=files, requirements=counted,
                                   constraints=len(parsed.constraints)),
+                fix=fix,
             )
         elif requirements:
             yield self.finding(
@@ -278,6 +295,36 @@ class RequirementsPins(Check):
                 f"{len(requirements)} requirements, each with a lower bound or a pin",
                 evidence=evidence(files=files, requirements=counted),
             )
+
+    def _pin_fix(
+        self, host: Host, parsed: Parsed, b: Build | None, open_: list[Item]
+    ) -> tuple[Fix | None, str]:
+        """The fix, when `fix --from` named an environment; else (None, "")."""
+        source = host.options.fix.source
+        repo = host.repo_root
+        if not source or repo is None:
+            return None, ""
+        frozen = freeze(host, source, b.user if b is not None else None)
+        if isinstance(frozen, str):
+            return None, frozen
+        by_file: dict[str, tuple[bytes, list[Item]]] = {}
+        for item in parsed.requirements:
+            if item.file not in parsed.files or item.file.endswith("(pip section)"):
+                continue
+            if item.file not in by_file:
+                try:
+                    data, truncated = host.read_bytes(repo / item.file, 4 * 1024 * 1024)
+                except OSError:
+                    continue
+                if truncated:
+                    continue
+                by_file[item.file] = (data, [])
+            by_file[item.file][1].append(item)
+        top_level = {i.name for i in parsed.requirements if i.name}
+        fix = plan(host, by_file, top_level, frozen, host.options.fix.constraints, str(repo))
+        if fix is None:
+            return None, f"None of {', '.join(i.name for i in open_)} is in {frozen.label}."
+        return fix, ""
 
     def _deep(
         self,
