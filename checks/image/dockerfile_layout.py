@@ -15,6 +15,7 @@ from devdoctor import Check, Finding, Host, Scope, Status, evidence
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .base_image import BaseImage, read_base
+from .local_image import local_image
 from .requirements import Item, parse_files, parse_text
 from .sources import Build, apt_commands, base_image, build, pip_installs, read_text
 
@@ -118,7 +119,7 @@ class DockerfileLayout(Check):
             *self._apt_runs(b),
             *self._build_deps(host, b, image),
             *self._pep668(b, image),
-            *self._floating(image, where),
+            *self._floating(host, image, where),
             *self._outside_context(b),
         ):
             count += 1
@@ -267,9 +268,19 @@ class DockerfileLayout(Check):
                     evidence=evidence(base_image=image.ref, distribution=image.distro),
                 )
 
-    def _floating(self, image: BaseImage | None, where: str) -> Iterator[Finding]:
+    def _floating(
+        self, host: Host, image: BaseImage | None, where: str
+    ) -> Iterator[Finding]:
         if image is None or image.floating is None:
             return
+        local = local_image(host, image.ref) if host.options.deep else None
+        if local is not None:
+            now = (f"Here it is {local.digest} now." if local.digest
+                   else f"Here it is the image {local.id[:19]} now (built or loaded here: "
+                   "no registry digest).")
+        else:
+            now = ("`docker image inspect --format '{{index .RepoDigests 0}}' "
+                   f"{image.ref}` gives the one this machine has.")
         yield self.finding(
             Status.WARN,
             "floating-base",
@@ -277,9 +288,9 @@ class DockerfileLayout(Check):
             subject=where,
             detail="A tag that moves brings a new Python or distribution without a line of "
             "the course changing, as unpinned requirements do. Name a fixed tag "
-            "(python:3.11-slim-bookworm) or a digest: `docker image inspect --format "
-            f"'{{{{index .RepoDigests 0}}}}' {image.ref}` gives the one this machine has.",
-            evidence=evidence(base_image=image.ref, written=where),
+            f"(python:3.11-slim-bookworm) or a digest. {now}",
+            evidence=evidence(base_image=image.ref, written=where,
+                              here=(local.digest or local.id) if local else "not asked"),
         )
 
     def _outside_context(self, b: Build) -> Iterator[Finding]:

@@ -7,13 +7,14 @@ import posixpath
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from devdoctor import Check, Finding, Fix, Host, Scope, Status, evidence
 from devdoctor.repo import policy
 
 from .base_image import read_base, wheel_platforms
+from .local_image import local_image
 from .pin_fix import freeze, plan
 from .requirements import (
     Item,
@@ -339,6 +340,11 @@ class RequirementsPins(Check):
 
         repo = host.repo_root
         assert repo is not None
+        if isinstance(image, BaseImage):
+            local = local_image(host, image.ref)
+            if local is not None and local.python:
+                image = replace(image, python=local.python,
+                                python_why=f"PYTHON_VERSION in the local image {image.ref}")
         if not isinstance(image, BaseImage) or image.python is None:
             why = image.python_why if isinstance(image, BaseImage) else "no base image found"
             yield self.finding(
@@ -401,6 +407,22 @@ class RequirementsPins(Check):
                                f"wheel for cp{image.python.replace('.', '')} on this platform and "
                                f"is built from source; {has}")
         py = f"cp{image.python.replace('.', '')}"
+        for name, version in sorted(result.chosen.items()):
+            for entry in known_bad(host):
+                if entry.name != name.replace("_", "-") or not admits(entry.specifier, version):
+                    continue
+                if entry.python and not admits(entry.python, f"{image.python}.0"):
+                    continue
+                yield self.finding(
+                    Status.FAIL,
+                    "known-bad-chosen",
+                    f"pip's resolver chooses {name}=={version}, a release known to break the "
+                    "build",
+                    detail=f"{entry.name}{entry.specifier}: {entry.reason}\nPin a release "
+                    "that works, or give the requirement a lower bound above it.",
+                    evidence=evidence(chosen=f"{name}=={version}", target=target,
+                                      source=entry.source),
+                )
         if not result.ok:
             yield self.finding(
                 Status.FAIL,

@@ -79,6 +79,19 @@ def test_wheels_for_everything_is_ok_and_says_what_pip_chose(tmp_path: Path, ind
     assert "goodpkg==1.2.0" in ok.detail
 
 
+def test_a_known_bad_release_the_resolver_chooses_fails(tmp_path: Path, index_url: str) -> None:
+    policy = '[requirements]\nknown_bad = [{ name = "goodpkg", version = "1.2.0", reason = "breaks lecture 3" }]\n'
+    env = env_for(tmp_path, index_url)
+    files = {"requirements.txt": "goodpkg>=1.0\n", ".devdoctor.toml": policy,
+             ".devcontainer/Dockerfile": dockerfile("python:3.11-slim")}
+    repo = make_repo(tmp_path, env, files, config=CONFIG)
+    findings = run_check(RequirementsPins(), repo, env, deep=True)
+    found = by_code(findings, "requirements-pins/known-bad-chosen")
+    assert found.status is Status.FAIL
+    assert "goodpkg==1.2.0" in found.summary
+    assert "breaks lecture 3" in found.detail
+
+
 def test_the_same_requirements_on_the_python_that_has_wheels_resolve(tmp_path: Path, index_url: str) -> None:
     findings = deep(tmp_path, index_url, "spacyish>=2.0\n", base="python:3.9-slim-bullseye")
     assert by_code(findings, "requirements-pins/resolves").status is Status.OK
