@@ -13,6 +13,7 @@ from importlib import resources
 
 from devdoctor import Check, Finding, Host, Scope, Status, evidence
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 from .base_image import BaseImage, read_base
 from .local_image import local_image
@@ -333,7 +334,7 @@ def _may_pick(requirement: str, specifier: str) -> bool:
     for edge in wanted:
         if edge.operator in (">", ">=") and any(
             s.operator in ("<", "<=") and not wanted.contains(s.version, prereleases=True)
-            and s.version <= edge.version for s in given
+            and _below(s.version, edge.version) for s in given
         ):
             return False
         if edge.operator in ("<", "<=") and any(
@@ -342,3 +343,11 @@ def _may_pick(requirement: str, specifier: str) -> bool:
         ):
             return False
     return True
+
+
+def _below(a: str, b: str) -> bool:
+    """Version a <= version b; False when either is not a version."""
+    try:
+        return Version(a) <= Version(b)
+    except InvalidVersion:
+        return False

@@ -296,6 +296,13 @@ class RequirementsPins(Check):
                 f"{len(requirements)} requirements, each with a lower bound or a pin",
                 evidence=evidence(files=files, requirements=counted),
             )
+        else:
+            yield self.finding(
+                Status.OK,
+                "no-packages",
+                "the requirement files name no package by name",
+                evidence=evidence(files=files or "none readable"),
+            )
 
     def _pin_fix(
         self, host: Host, parsed: Parsed, b: Build | None, open_: list[Item]

@@ -3,12 +3,17 @@ breaks the build, and the same repository fixed, which passes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from devdoctor import Finding, Status
 from devdoctor.checks.image.dockerfile_layout import DockerfileLayout, build_deps
+from devdoctor.checks.image.requirements_pins import RequirementsPins
 from devdoctor.checks.image.sources import apt_commands, pip_installs
-from hypothesis import given, settings
+from devdoctor.host import Host
+from devdoctor.options import RunOptions
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.courserepo import by_code, codes, course_env, make_repo, run_check
@@ -159,3 +164,34 @@ def test_any_shell_text_gives_commands_never_an_exception(words: list[str]) -> N
         assert pip.line >= 1
     for number, _, apt in apt_commands(text):
         assert number >= 1 and apt.verb
+
+
+@pytest.fixture(scope="module")
+def scratch_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("scratch") / "course"
+    (repo / ".devcontainer").mkdir(parents=True)
+    (repo / ".devcontainer/devcontainer.json").write_text(json.dumps(CONFIG))
+    return repo
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(["FROM python:3.11", "FROM ubuntu:24.04", "RUN apt-get install x",
+                              "RUN pip install --user pycairo<3", "COPY ../a b", "USER vscode",
+                              "ARG X=${Y:-z}", "RUN <<EOF", "EOF", "pygobject>=9"])
+             | st.text(max_size=30), max_size=10),
+    st.text(max_size=100),
+)
+def test_any_files_give_findings_never_an_exception(
+    scratch_course: Path, requirements: str, dockerfile: list[str], script: str
+) -> None:
+    (scratch_course / "requirements.txt").write_text(requirements, errors="surrogatepass")
+    (scratch_course / ".devcontainer/Dockerfile").write_text("\n".join(dockerfile), errors="surrogatepass")
+    (scratch_course / ".devcontainer/install.sh").write_text(script, errors="surrogatepass")
+    env = course_env(scratch_course.parent)
+    for check in (DockerfileLayout(), RequirementsPins()):
+        host = Host(env=env, options=RunOptions(repo=str(scratch_course), course=True))
+        findings = list(check.run(host))
+        assert findings and all(f.code.startswith(check.id + "/") for f in findings)
