@@ -64,8 +64,9 @@ def freeze(host: Host, source: str, user: str | None) -> Frozen | str:
     """The freeze of a Python, a container or a local image; or why it could not be had."""
     if ("/" in source and host.is_file(source)) or posixpath.basename(source).startswith("python"):
         done = host.run([source, "-m", "pip", "freeze"], timeout=FREEZE_TIMEOUT)
-        if done.ok:
-            return parse_freeze(done.out, f"the Python {source}")
+        if done.ok:  # the file is committed: the environment's folder name, not its path
+            venv = posixpath.basename(posixpath.dirname(posixpath.dirname(source))) or source
+            return parse_freeze(done.out, f"the Python environment {venv}")
         return f"{source} -m pip freeze did not work: {done.describe()}"
     as_user = ["-u", user] if user else []
     running = host.run(["docker", "container", "inspect", "--format", "{{.State.Running}}",

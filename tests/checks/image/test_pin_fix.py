@@ -79,7 +79,7 @@ def test_fix_from_a_python_pins_the_file_and_undo_puts_it_back(tmp_path: Path, f
         'helper==1.1; python_version >= "3.8"\n'
         "pinned==0.1\n"
         "\n"
-        f"# Pinned by devdoctor from the Python {frozen_python} (pip freeze): the packages the "
+        "# Pinned by devdoctor from the Python environment env (pip freeze): the packages the "
         "requirements above bring in\n"
         "dep==1.0.0\n"
     )
