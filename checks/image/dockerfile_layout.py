@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from .base_image import BaseImage, read_base
 from .local_image import local_image
+from .requirement_files import discover
 from .requirements import Item, parse_files, parse_text
 from .sources import Build, apt_commands, base_image, build, pip_installs, read_text
 
@@ -64,8 +65,6 @@ def _installed_apt(b: Build) -> set[str]:
 
 def _python_items(host: Host, b: Build) -> list[Item]:
     """The requirements the build installs: requirement files and inline pip installs."""
-    from .requirements_pins import discover
-
     repo = b.repo
     roots = discover(host, b)
     parsed = parse_files([(p, c) for p, c, _ in roots],

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from devdoctor import Status
-from devdoctor.checks.image.requirements_pins import RequirementsPins, discover, known_bad
+from devdoctor.checks.image.requirement_files import discover, known_bad
+from devdoctor.checks.image.requirements_pins import RequirementsPins
 from devdoctor.checks.image.sources import build
 from devdoctor.host import Host
 from devdoctor.options import RunOptions
