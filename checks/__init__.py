@@ -23,6 +23,8 @@ CHECKS: dict[str, str] = {
     "devcontainer": "course.devcontainer:Devcontainer",
     "script-shebangs": "course.script_shebangs:ScriptShebangs",
     "line-endings": "course.line_endings:LineEndings",
+    "requirements-pins": "image.requirements_pins:RequirementsPins",
+    "dockerfile-layout": "image.dockerfile_layout:DockerfileLayout",
 }
 
 CHANGES: dict[str, str] = {

@@ -100,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fix.add_argument("--memory", metavar="SIZE", help="wsl-memory: memory to give WSL (8GB)")
     fix.add_argument("--swap", metavar="SIZE", help="wsl-memory: swap to give WSL (8GB)")
+    fix.add_argument(
+        "--from",
+        dest="source",
+        metavar="CONTAINER|IMAGE|PYTHON",
+        help="requirements-pins: pin from the pip freeze of this container, image or Python",
+    )
+    fix.add_argument(
+        "--constraints",
+        action="store_true",
+        help="requirements-pins: write the other pins to a constraints file",
+    )
 
     undo = command("undo", "put back what a fix changed")
     undo.add_argument(

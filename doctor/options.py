@@ -15,6 +15,10 @@ class FixParams:
 
     memory: int | None = None
     swap: int | None = None
+    source: str | None = None
+    """`fix requirements-pins --from`: a container, an image or a Python to pin from."""
+    constraints: bool = False
+    """`fix requirements-pins --constraints`: the other pins go to a constraints file."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -29,7 +29,7 @@ _KEYS: dict[str, dict[str, str]] = {
     "gpu": {"required": "gpu"},
     "vscode": {"min_extension": "str"},
     "volume": {"name": "str", "stamp": "str"},
-    "requirements": {"files": "strlist", "known_bad": "list"},
+    "requirements": {"files": "strlist", "frozen_image": "str", "known_bad": "list"},
     "checks": {"skip": "strlist"},
     "help": {"*": "str"},
 }
@@ -58,6 +58,7 @@ class Policy:
     volume_stamp: str | None = None
     requirement_files: tuple[str, ...] = ("requirements.txt",)
     known_bad: tuple[Mapping[str, str], ...] = ()
+    frozen_image: str | None = None
     skip: tuple[str, ...] = ()
     help: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -163,6 +164,7 @@ def _build(data: Mapping[str, Any], name: str, raw: bytes) -> Policy:
         volume_stamp=values.get("volume.stamp"),
         requirement_files=tuple(values.get("requirements.files", ("requirements.txt",))),
         known_bad=tuple(values.get("requirements.known_bad", ())),
+        frozen_image=values.get("requirements.frozen_image"),
         skip=tuple(values.get("checks.skip", ())),
         help={k.partition(".")[2]: v for k, v in values.items() if k.startswith("help.")},
         warnings=tuple(warnings),

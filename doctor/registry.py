@@ -100,11 +100,10 @@ def change_kinds() -> dict[str, Callable[[], Any]]:
 
 def known_failures() -> str:
     """The text of the known-failures data the checks declare (checks' KNOWN_FAILURES)."""
-    from importlib.resources import files
-
     from .checks import KNOWN_FAILURES
+    from .packaged import read_packaged
 
-    return files(f"{__package__}.checks").joinpath(KNOWN_FAILURES).read_text(encoding="utf-8")
+    return read_packaged(f"{__package__}.checks", KNOWN_FAILURES).decode("utf-8")
 
 
 def _target(prefix: str, spec: str) -> Any:

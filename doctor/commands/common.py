@@ -39,7 +39,11 @@ def run_options(args: Namespace) -> RunOptions:
         wslconfig=getattr(args, "wslconfig", None),
         deep=getattr(args, "deep", False),
         course=getattr(args, "course", False),
-        fix=FixParams(**sizes),
+        fix=FixParams(
+            **sizes,
+            source=getattr(args, "source", None),
+            constraints=getattr(args, "constraints", False),
+        ),
     )
 
 

@@ -31,6 +31,8 @@ def test_the_good_course_passes(tmp_path: Path) -> None:
         "devcontainer/ok": "ok",
         "script-shebangs/ok": "ok",
         "line-endings/ok": "ok",
+        "requirements-pins/bounded": "ok",
+        "dockerfile-layout/fine": "ok",
     }
 
 

@@ -75,7 +75,13 @@ def test_a_repository_without_configuration_is_a_warning(tmp_path: Path) -> None
     done = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
     assert done.returncode == 0  # a warning; `--strict` makes it fail
     statuses = {r["id"]: r["status"] for r in json.loads(done.stdout)["results"]}
-    assert statuses == {"devcontainer": "warn", "script-shebangs": "skip", "line-endings": "skip"}
+    assert statuses == {
+        "devcontainer": "warn",
+        "script-shebangs": "skip",
+        "line-endings": "skip",
+        "requirements-pins": "ok",
+        "dockerfile-layout": "skip",
+    }
     assert devdoctor(env, "check", "--course", "--strict", "--repo", str(repo)).returncode == 1
 
 

@@ -376,6 +376,8 @@ def test_course_json_lists_every_problem_and_fails_the_ci_job(tmp_path: Path) ->
         "devcontainer",
         "script-shebangs",
         "line-endings",
+        "requirements-pins",
+        "dockerfile-layout",
     }
 
 
@@ -388,7 +390,13 @@ def test_course_check_of_a_clean_repository_exits_0(tmp_path: Path) -> None:
     done = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     statuses = {r["id"]: r["status"] for r in json.loads(done.stdout)["results"]}
-    assert statuses == {"devcontainer": "ok", "script-shebangs": "ok", "line-endings": "warn"}
+    assert statuses == {
+        "devcontainer": "ok",
+        "script-shebangs": "ok",
+        "line-endings": "warn",
+        "requirements-pins": "ok",
+        "dockerfile-layout": "ok",
+    }
     strict = devdoctor(env, "check", "--course", "--strict", "--repo", str(repo))
     assert strict.returncode == 1  # the missing .gitattributes is a warning for staff
 
