@@ -34,6 +34,7 @@ FACTS: dict[str, str] = {
     "windows-ram": "wsl.windows:ram_figure",
     "variant": "course.variant:variant_fact",
     "report:vscode": "host.vscode:report_lines",
+    "report:windows": "wsl.machine:report_lines",
     "policy-draft": "course.policy_draft:draft",
 }
 """Facts the framework asks the areas for by name (Host.provided), never by import:
