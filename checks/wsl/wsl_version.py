@@ -168,17 +168,7 @@ class WslVersion(Check):
             asked=found.how,
         )
         if found.hypervisor is None and found.firmware is None and not found.features:
-            if host.platform is Platform.WINDOWS:
-                yield self.finding(
-                    Status.INFO,
-                    "machine-unknown",
-                    "Windows did not say whether virtualization is on",
-                    detail="devdoctor asks powershell.exe (Get-CimInstance, no admin needed). "
-                    '`systeminfo` in PowerShell shows the same by hand: "Virtualization '
-                    'Enabled In Firmware", or "A hypervisor has been detected".',
-                    evidence=shown,
-                )
-            return
+            return  # Windows did not say: wsl.exe's error codes, if any, still name the cause
         vmp = found.feature(VMP)
         if found.hypervisor is False and found.firmware is False:
             yield self.finding(
@@ -330,6 +320,25 @@ class WslVersion(Check):
                 "first line WSL cannot parse: every setting after it is ignored.",
             )
         entries = [e for e in config.entries if stop is None or e.line < stop.line]
+        vm = [e for e in entries if e.section in ("wsl2", "experimental", "general")]
+        if vm:
+            yield self.finding(
+                Status.WARN,
+                "vm-keys",
+                "/etc/wsl.conf sets the VM's settings, which WSL reads only from .wslconfig",
+                subject="/etc/wsl.conf",
+                line=vm[0].line,
+                evidence=evidence(
+                    wsl_says="; ".join(
+                        f"wsl: Unknown key '{e.section}.{e.raw_key}' in /etc/wsl.conf:{e.line}"
+                        for e in vm[:3]
+                    )
+                ),
+                detail="[wsl2], [experimental] and [general] (memory, swap, processors...) are "
+                "for the whole VM: WSL reads them from %UserProfile%\\.wslconfig on Windows "
+                "and ignores them here. Move those lines there (`devdoctor fix wsl-memory` "
+                "writes memory and swap), then run `wsl --shutdown` in PowerShell.",
+            )
         for key, bad, status, why in _WSL_CONF_RULES:
             section, _, name = key.partition(".")
             entry = next((e for e in entries if e.section == section and e.key == name), None)
