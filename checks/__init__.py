@@ -16,6 +16,7 @@ CHECKS: dict[str, str] = {
     "docker-daemon": "docker.docker_daemon:DockerDaemon",
     "docker-resources": "docker.docker_resources:DockerResources",
     "docker-desktop": "docker.docker_desktop:DockerDesktop",
+    "docker-credentials": "docker.docker_credentials:DockerCredentials",
     "vscode": "host.vscode:Vscode",
     "home-volume": "docker.home_volume:HomeVolume",
     "devcontainer": "course.devcontainer:Devcontainer",

@@ -87,6 +87,18 @@ def start_advice(host: Host, state: EngineState) -> str:
     )
 
 
+def cli_only_advice(host: Host) -> str:
+    """WSL with only the docker CLI: the one piece of advice docker-daemon and docker-desktop
+    both give (install an engine; nothing here to start)."""
+    return (
+        "This distro has the docker CLI but no engine, and Docker Desktop is not installed on "
+        "Windows. Install Docker Desktop on Windows (https://docs.docker.com/desktop/setup/"
+        "install/windows-install/) with the WSL 2 backend and turn on Settings > Resources > "
+        f'WSL integration for "{_distro(host)}" (what the course expects); or install Docker '
+        "Engine in this distro (https://docs.docker.com/engine/install/ubuntu/), not both."
+    )
+
+
 def install_advice(host: Host) -> str:
     """How to get Docker on this platform."""
     if host.platform is Platform.WINDOWS:
@@ -212,6 +224,15 @@ class DockerDaemon(Check):
                 "PATH, no dockerd and no Docker Desktop. Dev containers need Docker. "
                 + install_advice(host),
                 evidence=_evidence(state, ("found", "no docker CLI, dockerd or Docker Desktop")),
+            )
+        if host.platform is Platform.WSL and not found.desktop and not found.engine:
+            return self.finding(
+                Status.FAIL,
+                "cli-only",
+                "only the docker CLI is installed here: there is no engine for it to talk to",
+                subject=endpoint.url,
+                detail=cli_only_advice(host),
+                evidence=_evidence(state, ("found", "; ".join(found.found))),
             )
         return self.finding(
             Status.FAIL,
