@@ -249,6 +249,35 @@ class DockerDesktop(Check):
             return
         if host.platform is Platform.WSL:
             yield from self._integration(host, settings)
+        else:
+            yield from self._integration_seen_from_windows(host, settings)
+
+    def _integration_seen_from_windows(self, host: Host, settings: Settings) -> Iterator[Finding]:
+        """From PowerShell: whether the default WSL distro (where a course is usually cloned)
+        gets Docker; a warning only, as a repository on C: needs no integration."""
+        listed = settings.get("integratedWslDistros")
+        shown = [n for n in listed if isinstance(n, str)] if isinstance(listed, list) else []
+        names = [n.lower() for n in shown]
+        if settings.flag("enableIntegrationWithDefaultWslDistro", True):
+            return
+        default, how = default_distro(host)
+        if default is None or default.lower() in names:
+            return
+        yield self.finding(
+            Status.WARN,
+            "integration-off",
+            f"Docker Desktop's WSL integration is off for {default}, your default WSL distro",
+            subject=settings.path,
+            detail=f"A course cloned inside {default} cannot reach Docker from there: its `docker` "
+            "finds no engine. Docker Desktop > Settings > Resources > WSL integration: turn on "
+            f'"{default}" and press Apply & restart. (A course repository on C:, opened from '
+            "Windows, does not need it.)",
+            evidence=(
+                ("integratedWslDistros", ", ".join(shown) or "none"),
+                ("enableIntegrationWithDefaultWslDistro", "false"),
+                ("default distro", f"{default} ({how})"),
+            ),
+        )
 
     def _integration(self, host: Host, settings: Settings) -> Iterator[Finding]:
         distro = host.env.get("WSL_DISTRO_NAME", "")

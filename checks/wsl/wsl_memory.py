@@ -331,6 +331,8 @@ class WslMemory(Check):
 
     def _live(self, host: Host, path: str, memory: int, need_memory: int) -> Iterator[Finding]:
         """Inside WSL: the file may already ask for more than the VM has, until a restart."""
+        if "Microsoft@Microsoft.com" in host.kernel:
+            return  # WSL 1 has no VM: /proc/meminfo is Windows' own memory (wsl-version says)
         live = vm_memory(host)
         if live.value is None:
             return

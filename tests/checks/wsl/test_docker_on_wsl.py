@@ -12,8 +12,8 @@ from devdoctor.checks.docker.docker_daemon import DockerDaemon, cli_only_advice
 from devdoctor.checks.docker.docker_desktop import DockerDesktop
 from devdoctor.model import Finding, Status
 
-from tests.checks.wsl.standins import powershell
-from tests.fakehost import FakeHost, wsl_host
+from tests.checks.wsl.standins import powershell, wsl_exe
+from tests.fakehost import FakeHost, windows_host, wsl_host
 
 SETTINGS = "/mnt/c/Users/student/AppData/Roaming/Docker/settings-store.json"
 DESKTOP_EXE = "/mnt/c/Program Files/Docker/Docker/Docker Desktop.exe"
@@ -86,3 +86,18 @@ def test_only_the_cli_gets_one_piece_of_advice_from_both_checks(tmp_path: Path) 
     daemon = slugs(DockerDaemon(), fake)["cli-only"]
     assert daemon.status is Status.FAIL
     assert daemon.detail == advice
+
+
+def test_from_powershell_the_default_distro_without_integration_is_a_warning(
+    tmp_path: Path,
+) -> None:
+    fake = windows_host(tmp_path)
+    wsl_exe(fake)
+    powershell(fake, "powershell.healthy.json")
+    fake.file(SETTINGS).parent.mkdir(parents=True)
+    fake.file(SETTINGS).write_text(json.dumps(OFF))
+    off = slugs(DockerDesktop(), fake)["integration-off"]
+    assert off.status is Status.WARN
+    assert 'turn on "Ubuntu"' in off.detail
+    fake.file(SETTINGS).write_text(json.dumps({**OFF, "IntegratedWslDistros": ["Ubuntu"]}))
+    assert "integration-off" not in slugs(DockerDesktop(), fake)

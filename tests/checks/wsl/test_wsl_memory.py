@@ -289,3 +289,14 @@ def test_the_fix_is_planned_from_the_bytes_the_check_read(tmp_path: Path) -> Non
     fake.file(WSLCONFIG).write_bytes(b"[wsl2]\r\nmemory=12GB\r\n")  # the user edits it now
     assert fix_it(fake, bad, yes=True) is Outcome.REFUSED
     assert fake.file(WSLCONFIG).read_bytes() == b"[wsl2]\r\nmemory=12GB\r\n"
+
+
+def test_wsl1_has_no_vm_so_no_restart_is_pending(tmp_path: Path) -> None:
+    fake = wsl_host(tmp_path, wslconfig=b"[wsl2]\nmemory=8GB\nswap=8GB\n")
+    fake.file("/proc/version").write_text(
+        "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) (gcc version 5.4.0) "
+        "#1237-Microsoft Sat Sep 11 14:32:00 PST 2021\n"
+    )
+    found = findings(fake)
+    assert "restart-pending" not in found  # /proc/meminfo there is Windows' own memory
+    assert found["enough"].status is Status.OK
