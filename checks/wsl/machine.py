@@ -214,7 +214,8 @@ def report_lines(host: Host) -> list[tuple[str, str]]:
         parts = host.kernel.split()
         kernel = parts[2] if len(parts) > 2 else kernel
     if release.kind == "store":
-        lines.append(("WSL", f"{release.version} (Microsoft Store)"))
+        # "v": a bare four-part version reads as an IPv4 address to the report's redactor
+        lines.append(("WSL", f"v{release.version} (Microsoft Store)"))
     elif release.kind == "inbox":
         lines.append(("WSL", "the inbox WSL of Windows (no `wsl --version`)"))
     else:

@@ -238,9 +238,9 @@ class WslVersion(Check):
             yield self.finding(
                 Status.OK,
                 "store-wsl",
-                f"WSL {release.version} from the Microsoft Store",
+                f"WSL v{release.version} from the Microsoft Store",  # v: not read as an IP
                 evidence=evidence(
-                    WSL=release.version, kernel=release.kernel, Windows=release.windows or "?"
+                    WSL=f"v{release.version}", kernel=release.kernel, Windows=release.windows or "?"
                 ),
             )
         elif release.kind == "inbox":

@@ -75,7 +75,7 @@ def test_powershell_healthy_store_wsl(tmp_path: Path) -> None:
     powershell(fake, "powershell.healthy.json")
     found = by_slug(fake)
     assert found["virtualization"].status is Status.OK
-    assert found["store-wsl"].summary == "WSL 2.0.14.0 from the Microsoft Store"
+    assert found["store-wsl"].summary == "WSL v2.0.14.0 from the Microsoft Store"
     assert found["wsl2"].status is Status.OK
     assert not [f for f in found.values() if f.status is Status.FAIL]
 
@@ -191,7 +191,7 @@ def test_reg_exe_gives_the_versions_when_powershell_is_missing(tmp_path: Path) -
     )
     lines = dict(report_lines(fake.host()))
     assert lines["Windows"] == "Windows 11 23H2, build 22631.2861"
-    assert lines["WSL"] == "2.0.14.0 (Microsoft Store)"
+    assert lines["WSL"] == "v2.0.14.0 (Microsoft Store)"
     assert lines["WSL kernel"] == "5.15.133.1-1"
     assert lines["Docker Desktop"] == "4.37.1"
 
@@ -203,3 +203,14 @@ def test_report_header_inside_wsl_uses_the_running_kernel(tmp_path: Path) -> Non
     assert lines["Windows"] == "Windows 10 22H2, build 19045.3803"
     assert lines["WSL kernel"] == "5.15.153.1-microsoft-standard-WSL2"
     assert lines["WSL"].startswith("unknown")  # no wsl.exe on this fake host's PATH
+
+
+def test_report_header_survives_redaction(tmp_path: Path) -> None:
+    """A four-part version like 2.0.14.0 would read as an IP address: it is written v2.0.14.0."""
+    fake = windows_host(tmp_path)
+    wsl_exe(fake)
+    powershell(fake, "powershell.healthy.json")
+    done = fake.cli("report", "--format", "text", "--repo", str(tmp_path / "no-repo"))
+    assert "Windows: Windows 11 23H2, build 22631.2861" in done.stdout
+    assert "WSL: v2.0.14.0 (Microsoft Store)" in done.stdout
+    assert "Docker Desktop: 4.37.1" in done.stdout
