@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from devdoctor.checks.wsl.machine import error_codes, parse_wsl_version, report_lines
 from devdoctor.checks.wsl.windows import parse_powershell, parse_reg_query
 from devdoctor.checks.wsl.wsl_version import WslVersion
@@ -214,3 +215,25 @@ def test_report_header_survives_redaction(tmp_path: Path) -> None:
     assert "Windows: Windows 11 23H2, build 22631.2861" in done.stdout
     assert "WSL: v2.0.14.0 (Microsoft Store)" in done.stdout
     assert "Docker Desktop: 4.37.1" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("code", "slug", "fix"),
+    [
+        ("0x8007019e", "wsl-feature-off", "Microsoft-Windows-Subsystem-Linux"),
+        ("0x80370102", "virtualization-off", "shutdown.exe /r /fw /t 0"),
+        ("HCS_E_HYPERV_NOT_INSTALLED", "vmp-off", "wsl.exe --install --no-distribution"),
+        ("0x80070569", "logon-right", "gpupdate /force"),
+        ("0x8037011E", "hcs-disconnected", "Restart-Service vmcompute"),
+    ],
+)
+def test_each_error_code_names_its_cause_in_any_language(
+    tmp_path: Path, code: str, slug: str, fix: str
+) -> None:
+    """The words around the code are localised (here: French); only the code is read."""
+    said = f"Le sous-système Windows pour Linux a échoué.\r\nCode d'erreur : Wsl/Service/{code}\r\n"
+    fake = windows_host(tmp_path)
+    wsl_exe(fake, listing=(said.encode("utf-16-le"), 1))
+    found = by_slug(fake)[slug]
+    assert found.status is Status.FAIL
+    assert fix in found.detail
