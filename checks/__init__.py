@@ -18,6 +18,7 @@ CHECKS: dict[str, str] = {
     "docker-desktop": "docker.docker_desktop:DockerDesktop",
     "gpu-driver": "gpu.gpu_driver:GpuDriver",
     "gpu-toolkit": "gpu.gpu_toolkit:GpuToolkit",
+    "docker-credentials": "docker.docker_credentials:DockerCredentials",
     "vscode": "host.vscode:Vscode",
     "home-volume": "docker.home_volume:HomeVolume",
     "devcontainer": "course.devcontainer:Devcontainer",
@@ -38,6 +39,7 @@ FACTS: dict[str, str] = {
     "windows-ram": "wsl.windows:ram_figure",
     "variant": "course.variant:variant_fact",
     "report:vscode": "host.vscode:report_lines",
+    "report:windows": "wsl.machine:report_lines",
     "policy-draft": "course.policy_draft:draft",
 }
 """Facts the framework asks the areas for by name (Host.provided), never by import:

@@ -15,7 +15,7 @@ from devdoctor import Check, Finding, Host, Platform, Status
 from .endpoint import Endpoint
 from .engine import EngineState, engine, engine_kind, is_docker_desktop
 from .groups import current_user, group_name, listed_in_group, process_groups
-from .install import installed
+from .install import cli_only_advice, distro_name, installed
 from .probe import Probe, ProbeState
 
 
@@ -39,7 +39,7 @@ def _shell_url(host: Host, url: str) -> str:
 
 
 def _distro(host: Host) -> str:
-    return host.env.get("WSL_DISTRO_NAME") or "this distro"
+    return distro_name(host)
 
 
 def start_advice(host: Host, state: EngineState) -> str:
@@ -203,6 +203,15 @@ class DockerDaemon(Check):
                 "PATH, no dockerd and no Docker Desktop. Dev containers need Docker. "
                 + install_advice(host),
                 evidence=_evidence(state, ("found", "no docker CLI, dockerd or Docker Desktop")),
+            )
+        if host.platform is Platform.WSL and not found.desktop and not found.engine:
+            return self.finding(
+                Status.FAIL,
+                "cli-only",
+                "only the docker CLI is installed here: there is no engine for it to talk to",
+                subject=endpoint.url,
+                detail=cli_only_advice(host),
+                evidence=_evidence(state, ("found", "; ".join(found.found))),
             )
         return self.finding(
             Status.FAIL,

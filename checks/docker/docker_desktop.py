@@ -10,14 +10,17 @@ keys are therefore compared without regard to case, and absent ones mean the def
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
 from devdoctor import Check, Finding, Host, MiB, Platform, Status, format_size
-from devdoctor.checks.wsl import parse_wsl_list, windows_profile, wsl_list
+from devdoctor.checks.wsl import machine, parse_wsl_list, windows_profile, wsl_list
 from devdoctor.repo import policy
 
-from .install import installed
+from .install import cli_only_advice, installed
+
+DESKTOP_CLI = "/mnt/wsl/docker-desktop"  # where the integration's docker CLI lives in a distro
 
 READ_LIMIT = 1024 * 1024
 NAMES = ("settings-store.json", "settings.json")
@@ -125,9 +128,10 @@ class DockerDesktop(Check):
             yield self.finding(
                 Status.OK,
                 "settings",
-                "Docker Desktop's settings suit dev containers",
+                "Docker Desktop's settings suit dev containers"
+                + (f" (Docker Desktop {version})" if (version := _version(host)) else ""),
                 subject=settings.path,
-                evidence=self._summary(settings),
+                evidence=(*self._summary(settings), ("version", version or "unknown")),
             )
 
     # -- reading ------------------------------------------------------------------------------
@@ -179,9 +183,17 @@ class DockerDesktop(Check):
                 detail=f"There is no {places}: Docker Desktop writes it the first time it starts. "
                 "Start Docker Desktop once and accept its terms, then run devdoctor again.",
             )
+        if host.platform is Platform.WSL and found.cli and not found.engine:
+            return self.finding(
+                Status.INFO,
+                "not-installed",
+                "Docker Desktop is not installed, and this distro has only the docker CLI",
+                subject=folder,
+                detail=f"There is no {places}. {cli_only_advice(host)}",
+            )
         where = (
-            " (fine if you run Docker Engine inside this distro instead)"
-            if host.platform is Platform.WSL
+            " (fine: Docker Engine is installed in this distro)"
+            if host.platform is Platform.WSL and found.engine
             else ""
         )
         return self.finding(
@@ -236,6 +248,35 @@ class DockerDesktop(Check):
             return
         if host.platform is Platform.WSL:
             yield from self._integration(host, settings)
+        else:
+            yield from self._integration_seen_from_windows(host, settings)
+
+    def _integration_seen_from_windows(self, host: Host, settings: Settings) -> Iterator[Finding]:
+        """From PowerShell: whether the default WSL distro (where a course is usually cloned)
+        gets Docker; a warning only, as a repository on C: needs no integration."""
+        listed = settings.get("integratedWslDistros")
+        shown = [n for n in listed if isinstance(n, str)] if isinstance(listed, list) else []
+        names = [n.lower() for n in shown]
+        if settings.flag("enableIntegrationWithDefaultWslDistro", True):
+            return
+        default, how = default_distro(host)
+        if default is None or default.lower() in names:
+            return
+        yield self.finding(
+            Status.WARN,
+            "integration-off",
+            f"Docker Desktop's WSL integration is off for {default}, your default WSL distro",
+            subject=settings.path,
+            detail=f"A course cloned inside {default} cannot reach Docker from there: its `docker` "
+            "finds no engine. Docker Desktop > Settings > Resources > WSL integration: turn on "
+            f'"{default}" and press Apply & restart. (A course repository on C:, opened from '
+            "Windows, does not need it.)",
+            evidence=(
+                ("integratedWslDistros", ", ".join(shown) or "none"),
+                ("enableIntegrationWithDefaultWslDistro", "false"),
+                ("default distro", f"{default} ({how})"),
+            ),
+        )
 
     def _integration(self, host: Host, settings: Settings) -> Iterator[Finding]:
         distro = host.env.get("WSL_DISTRO_NAME", "")
@@ -273,7 +314,7 @@ class DockerDesktop(Check):
             )
             return
         if not with_default:
-            yield self._integration_off(settings, distro, how_to, facts)
+            yield self._integration_off(host, settings, distro, how_to, facts)
             return
         default, how = default_distro(host)
         facts = (*facts, ("default distro", f"{default or 'unknown'} ({how})"))
@@ -286,7 +327,7 @@ class DockerDesktop(Check):
                 evidence=facts,
             )
         elif default is not None:
-            yield self._integration_off(settings, distro, how_to, facts)
+            yield self._integration_off(host, settings, distro, how_to, facts)
         else:
             yield self.finding(
                 Status.WARN,
@@ -298,8 +339,47 @@ class DockerDesktop(Check):
             )
 
     def _integration_off(
-        self, settings: Settings, distro: str, how_to: str, facts: tuple[tuple[str, str], ...]
+        self,
+        host: Host,
+        settings: Settings,
+        distro: str,
+        how_to: str,
+        facts: tuple[tuple[str, str], ...],
     ) -> Finding:
+        version = _version(host)
+        facts = (*facts, ("Docker Desktop", version or "version unknown"))
+        cli = host.which("docker") or _dead_desktop_link(host)
+        if cli is not None:
+            target = os.path.realpath(cli)  # PATH, and so `cli`, is real even under --root
+            desktops = os.path.realpath(host.real(DESKTOP_CLI))
+            facts = (*facts, ("docker CLI", cli))
+            if target.startswith(desktops + os.sep):  # its link, dead while integration is off
+                return self.finding(
+                    Status.FAIL,
+                    "integration-off",
+                    f"Docker Desktop's WSL integration is off for {distro}",
+                    subject=settings.path,
+                    detail=f"`docker` in {distro} is the link Docker Desktop's integration left "
+                    f"({cli}); with the integration off it says \"The command 'docker' could "
+                    f'not be found in this WSL 2 distro". ' + how_to,
+                    evidence=facts,
+                )
+            if not installed(host).engine:
+                return self.finding(
+                    Status.FAIL,
+                    "cli-without-integration",
+                    f"the docker CLI is installed in {distro}, but Docker Desktop's WSL "
+                    "integration is off: it has no engine to talk to",
+                    subject=settings.path,
+                    detail=f"{cli} is {distro}'s own docker CLI; it looks for an engine at "
+                    "/var/run/docker.sock, which only Docker Desktop's integration (or an "
+                    "engine installed in the distro) provides. "
+                    + how_to
+                    + " Docker recommends removing a distro's own docker packages when using "
+                    "Docker Desktop (`sudo apt remove docker-ce-cli docker.io`), so that "
+                    "Docker Desktop's CLI is the one found.",
+                    evidence=facts,
+                )
         return self.finding(
             Status.FAIL,
             "integration-off",
@@ -365,3 +445,22 @@ def _shown(settings: Settings, key: str, default: str) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
     return str(value)
+
+
+def _version(host: Host) -> str | None:
+    """Docker Desktop's version from its install (Windows' uninstall entry, read in the WSL
+    area's one round trip); the settings file holds only its own schema's version."""
+    if host.platform not in (Platform.WSL, Platform.WINDOWS):
+        return None
+    return machine(host).desktop
+
+
+def _dead_desktop_link(host: Host) -> str | None:
+    """A `docker` on PATH that is a link into Docker Desktop's integration folder, which is
+    gone while the integration is off (which() skips such a dead link)."""
+    desktops = os.path.realpath(host.real(DESKTOP_CLI))
+    for folder in host.env.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(folder, "docker") if folder else ""
+        if candidate and os.path.realpath(candidate).startswith(desktops + os.sep):
+            return candidate
+    return None

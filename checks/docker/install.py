@@ -88,3 +88,20 @@ def _install_markers(host: Host, home: str) -> list[tuple[str, str, bool]]:
             (f"{home}/.docker/desktop", "Docker Desktop for Linux's settings", True),
         ]
     return markers
+
+
+def distro_name(host: Host) -> str:
+    """This WSL distro's name, for advice that names it."""
+    return host.env.get("WSL_DISTRO_NAME") or "this distro"
+
+
+def cli_only_advice(host: Host) -> str:
+    """WSL with only the docker CLI: the one piece of advice docker-daemon and docker-desktop
+    both give (install an engine; nothing here to start)."""
+    return (
+        "This distro has the docker CLI but no engine, and Docker Desktop is not installed on "
+        "Windows. Install Docker Desktop on Windows (https://docs.docker.com/desktop/setup/"
+        "install/windows-install/) with the WSL 2 backend and turn on Settings > Resources > "
+        f'WSL integration for "{distro_name(host)}" (what the course expects); or install Docker '
+        "Engine in this distro (https://docs.docker.com/engine/install/ubuntu/), not both."
+    )

@@ -5,6 +5,7 @@ What other areas may use is exported here; the modules behind it are this area's
 
 from __future__ import annotations
 
+from .machine import machine
 from .windows import parse_wsl_list, windows_profile, wsl_list
 
-__all__ = ["parse_wsl_list", "windows_profile", "wsl_list"]
+__all__ = ["machine", "parse_wsl_list", "windows_profile", "wsl_list"]

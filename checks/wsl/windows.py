@@ -1,7 +1,10 @@
-"""What only Windows knows, asked from inside WSL: the user's profile folder and the machine's RAM.
+"""What only Windows knows: the user's profile folder, the machine's RAM, virtualization, the
+Windows features WSL needs, and the versions of Windows and Docker Desktop.
 
-Calling Windows from WSL is slow (powershell.exe takes about a second), so the calls run once,
-side by side, and their answers are cached in the state directory for a day.
+Calling Windows from WSL is slow (powershell.exe takes about a second), so one powershell.exe
+asks everything at once, beside the profile lookup; a healthy answer is cached in the state
+directory for a day. A broken one (virtualization off, a feature missing) is asked again each
+run, so the student sees the repair take effect at once.
 """
 
 from __future__ import annotations
@@ -19,14 +22,39 @@ from devdoctor.atomic import write_atomic
 from devdoctor.repo import is_windows_path, windows_to_wsl
 
 CACHE_SECONDS = 24 * 3600
-CACHE_LIMIT = 64 * 1024  # a profile path and a number
+CACHE_LIMIT = 64 * 1024  # a profile path, numbers and a few versions
+CACHE_VERSION = 2  # what the cache holds changed: answers of an older devdoctor are asked again
+WSLCONFIG_LIMIT = 256 * 1024  # as wsl-memory reads it
 NOT_PROFILES = {"public", "default", "default user", "all users", "desktop.ini", "defaultapppool"}
-RAM_COMMAND = (
+# One round trip, no admin rights needed: WMI's Win32_ComputerSystem (RAM, HypervisorPresent),
+# Win32_Processor (VirtualizationFirmwareEnabled), Win32_OptionalFeature (InstallState 1 is
+# enabled), and two registry reads (Windows' build; Docker Desktop's uninstall entry).
+WINDOWS_SCRIPT = (
+    "$c=Get-CimInstance Win32_ComputerSystem;"
+    "$p=@(Get-CimInstance Win32_Processor)[0];"
+    "$f=@{};Get-CimInstance Win32_OptionalFeature -Filter 'Name=''VirtualMachinePlatform'' OR "
+    "Name=''Microsoft-Windows-Subsystem-Linux'''|%{$f[$_.Name]=[int]$_.InstallState};"
+    "$v=Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion';"
+    "$d=Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
+    "Docker Desktop' -ErrorAction SilentlyContinue;"
+    "@{ram=$c.TotalPhysicalMemory;hypervisor=$c.HypervisorPresent;"
+    "firmware=$p.VirtualizationFirmwareEnabled;features=$f;build=$v.CurrentBuild;ubr=$v.UBR;"
+    "release=$v.DisplayVersion;desktop=$d.DisplayVersion}|ConvertTo-Json -Compress"
+)
+WINDOWS_COMMAND = (
     "powershell.exe",
     "-NoProfile",
     "-NonInteractive",
     "-Command",
-    "(Get-CimInstance Win32_ComputerSystem).TotalPhysicalMemory",
+    WINDOWS_SCRIPT,
+)
+REG_WINDOWS = ("reg.exe", "query", "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion")
+REG_DESKTOP = (
+    "reg.exe",
+    "query",
+    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\Docker Desktop",
+    "/v",
+    "DisplayVersion",
 )
 
 
@@ -44,7 +72,14 @@ def wsl_list(host: Host) -> Completed:
 
 def _ask_wsl_list(host: Host) -> Completed:
     # 8 s: under a check's own 10 s deadline, so a hung WSL gets the check's own words.
-    return host.run(["wsl.exe", "-l", "-v"], timeout=8, env={"WSL_UTF8": "1"})
+    return host.run(["wsl.exe", "-l", "-v"], timeout=8, env=wsl_env(host))
+
+
+def wsl_env(host: Host) -> dict[str, str]:
+    """Ask wsl.exe for UTF-8 (WSL 0.64+); from inside WSL the variable reaches Windows only
+    through WSLENV. An inbox wsl.exe ignores it, so its UTF-16 is still decoded."""
+    passed = host.env.get("WSLENV", "")
+    return {"WSL_UTF8": "1", "WSLENV": f"{passed}:WSL_UTF8" if passed else "WSL_UTF8"}
 
 
 def parse_wsl_list(text: str) -> list[dict[str, str]]:
@@ -83,6 +118,10 @@ class Answer:
 def wslconfig_path(host: Host) -> tuple[str | None, str]:
     """Where WSL reads .wslconfig on this machine, and how devdoctor knows."""
     given = host.options.wslconfig or host.env.get("DEVDOCTOR_WSLCONFIG")
+    if given and _real_path(host, given):
+        # a real path, like --repo: relative to the folder devdoctor was started in
+        real = given if os.path.isabs(given) else os.path.join(host.cwd or "/", given)
+        return os.path.normpath(real), "--wslconfig"
     if given:
         path = (
             windows_to_wsl(given)
@@ -97,6 +136,32 @@ def wslconfig_path(host: Host) -> tuple[str | None, str]:
     return profile.path.rstrip("\\/") + sep + ".wslconfig", profile.how
 
 
+def _real_path(host: Host, given: str) -> bool:
+    """`--wslconfig` names a file on the real file system that the Host would not find: under
+    --root, a POSIX path (a `C:\\...` path names the captured machine's drive)."""
+    return (
+        bool(given)
+        and given == host.options.wslconfig
+        and host.root is not None
+        and not is_windows_path(given)
+    )
+
+
+def read_wslconfig(host: Host, path: str, how: str) -> tuple[bytes, bool]:
+    """At most WSLCONFIG_LIMIT bytes of .wslconfig and whether there was more. Raises OSError.
+
+    A file named with `--wslconfig` is on the real file system, like `--repo`: under --root
+    the Host would look for it inside the captured machine, so it is opened here (bounded).
+    Without --root the Host reads real paths itself.
+    Every other .wslconfig is the machine's and goes through the Host.
+    """
+    if how == "--wslconfig" and _real_path(host, host.options.wslconfig or ""):
+        with open(path, "rb") as handle:  # the student's own file, named on the command line
+            data = handle.read(WSLCONFIG_LIMIT + 1)
+        return data[:WSLCONFIG_LIMIT], len(data) > WSLCONFIG_LIMIT
+    return host.read_bytes(path, limit=WSLCONFIG_LIMIT)
+
+
 def windows_profile(host: Host) -> Profile:
     """%UserProfile%: from the environment on Windows, asked of Windows from WSL."""
     if host.platform is Platform.WINDOWS:
@@ -104,7 +169,7 @@ def windows_profile(host: Host) -> Profile:
         return Profile(value, "USERPROFILE") if value else Profile(None, "USERPROFILE is not set")
     if host.platform is not Platform.WSL:
         return Profile(None, "not Windows or WSL")
-    answers = _windows_answers(host)
+    answers = windows_answers(host)
     path = answers.get("profile")
     if isinstance(path, str) and path:
         return Profile(path, str(answers.get("profile_how", "")))
@@ -113,7 +178,7 @@ def windows_profile(host: Host) -> Profile:
 
 def windows_ram(host: Host) -> Answer:
     """The Windows machine's RAM in bytes, as powershell.exe reports it (cached for a day)."""
-    answers = _windows_answers(host)
+    answers = windows_answers(host)
     value = answers.get("ram")
     return Answer(value if isinstance(value, int) else None, str(answers.get("ram_how", "")))
 
@@ -155,47 +220,136 @@ def _profile_from_mnt(host: Host) -> Profile:
     return Profile(None, "Windows did not answer and /mnt/c/Users has no profile")
 
 
-def _windows_answers(host: Host) -> dict[str, object]:
+def windows_answers(host: Host) -> dict[str, object]:
     return host.fact("windows.answers", _ask_windows)
 
 
 def _cache_file(host: Host) -> str:
+    if host.platform is Platform.WINDOWS:
+        return os.path.join(host.state_dir, "cache", "windows-host.json")
     distro = host.env.get("WSL_DISTRO_NAME", "wsl")
     return os.path.join(host.state_dir, "cache", f"windows-{distro}.json")
 
 
+MACHINE_KEYS = ("hypervisor", "firmware", "features", "build", "ubr", "release", "desktop")
+
+
 def _ask_windows(host: Host) -> dict[str, object]:
-    """Ask for the profile and the RAM at the same time; reuse a day-old answer."""
+    """Ask for the profile and everything powershell.exe knows at the same time.
+
+    The profile and the RAM do not change: a day-old answer is reused. Virtualization and the
+    features do, when the student repairs them: they are reused only when they were healthy.
+    """
     cache = _cache_file(host)
-    cached = _read_cache(cache)
-    if cached is not None:
+    cached = _read_cache(cache) or {}
+    if cached.get("hypervisor") is True:
         return cached
 
-    answers: dict[str, object] = {}
+    answers: dict[str, object] = {
+        k: v for k, v in cached.items() if k in ("profile", "profile_how")
+    }
 
     def ask_profile() -> None:
         answers.update(_ask_profile(host))
 
-    def ask_ram() -> None:
-        done = host.run(RAM_COMMAND, timeout=8, cwd=_windows_cwd(host))
-        text = done.out.strip()
-        if done.ok and text.isdigit():
-            answers["ram"] = int(text)
-            answers["ram_how"] = "powershell.exe on Windows"
-        else:
-            answers["ram_how"] = f"Windows did not say ({done.describe()})"
+    def ask_machine() -> None:
+        answers.update(_ask_powershell(host))
 
-    threads = [threading.Thread(target=f, daemon=True) for f in (ask_profile, ask_ram)]
+    jobs = [ask_machine]
+    if host.platform is Platform.WSL and not answers.get("profile"):
+        jobs.append(ask_profile)
+    threads = [threading.Thread(target=f, daemon=True) for f in jobs]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 12
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    if answers.get("profile") and answers.get("ram"):
-        answers["at"] = time.time()
+    snapshot = dict(answers)  # a straggling thread cannot change it afterwards
+    if snapshot.get("ram") and (host.platform is Platform.WINDOWS or snapshot.get("profile")):
+        stored = {**snapshot, "at": time.time(), "v": CACHE_VERSION}
+        if snapshot.get("hypervisor") is not True:
+            stored = {k: v for k, v in stored.items() if k not in MACHINE_KEYS}
+        for key in ("profile_how", "ram_how", "machine_how"):
+            if isinstance(stored.get(key), str):
+                stored[key] = str(stored[key]).removesuffix(", cached")
         with contextlib.suppress(OSError):
-            write_atomic(cache, json.dumps(answers).encode())
-    return dict(answers)  # a snapshot: a straggling thread cannot change it afterwards
+            write_atomic(cache, json.dumps(stored).encode())
+    return snapshot
+
+
+def _ask_powershell(host: Host) -> dict[str, object]:
+    """One powershell.exe for RAM, virtualization, features and versions; reg.exe for the
+    versions when PowerShell does not answer (missing, blocked by policy, or too slow)."""
+    done = host.run(WINDOWS_COMMAND, timeout=8, cwd=_windows_cwd(host))
+    said = parse_powershell(done.out) if done.ok else {}
+    if said:
+        said["ram_how"] = "powershell.exe on Windows"
+        said["machine_how"] = "powershell.exe (Get-CimInstance, registry)"
+        return said
+    why = f"Windows did not say ({done.describe()})"
+    answers: dict[str, object] = {"ram_how": why, "machine_how": why}
+    if host.which("reg.exe") is None:
+        return answers
+    values = parse_reg_query(host.run(REG_WINDOWS, timeout=3, cwd=_windows_cwd(host)).out)
+    if values.get("CurrentBuild", "").isdigit():
+        answers["build"] = values["CurrentBuild"]
+        answers["ubr"] = _reg_number(values.get("UBR", ""))
+        answers["release"] = values.get("DisplayVersion")
+        answers["machine_how"] = f"{why}; versions from reg.exe"
+    desktop = parse_reg_query(host.run(REG_DESKTOP, timeout=3, cwd=_windows_cwd(host)).out)
+    if desktop.get("DisplayVersion"):
+        answers["desktop"] = desktop["DisplayVersion"]
+    return answers
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_powershell(text: str) -> dict[str, object]:
+    """The script's compressed JSON object; a bare number is the RAM alone (the answer to
+    `(Get-CimInstance Win32_ComputerSystem).TotalPhysicalMemory`, which older stand-ins hold)."""
+    try:
+        value = json.loads(text.strip() or "null")
+    except ValueError:
+        return {}
+    if _count(value) and value > 0:
+        return {"ram": value}
+    if not isinstance(value, dict):
+        return {}
+    said: dict[str, object] = {}
+    if _count(value.get("ram")) and value["ram"] > 0:
+        said["ram"] = value["ram"]
+    for key in ("hypervisor", "firmware"):
+        if isinstance(value.get(key), bool):
+            said[key] = value[key]
+    features = value.get("features")
+    if isinstance(features, dict):
+        said["features"] = {str(k): v for k, v in features.items() if _count(v)}
+    for key in ("build", "release", "desktop"):
+        if isinstance(value.get(key), (str, int)) and not isinstance(value.get(key), bool):
+            said[key] = str(value[key])
+    if _count(value.get("ubr")):
+        said["ubr"] = value["ubr"]
+    return said
+
+
+def parse_reg_query(text: str) -> dict[str, str]:
+    """`reg query KEY [/v NAME]`: the lines `    Name    REG_TYPE    Value` as name -> value."""
+    values = {}
+    for line in text.splitlines():
+        parts = re.split(r" {2,}|\t", line.strip(), maxsplit=2)
+        if len(parts) >= 2 and parts[1].startswith("REG_"):
+            values[parts[0]] = parts[2].strip() if len(parts) == 3 else ""
+    return values
+
+
+def _reg_number(value: str) -> int | None:
+    """A REG_DWORD as reg.exe prints it (0x...)."""
+    try:
+        return int(value, 0)
+    except ValueError:
+        return None
 
 
 def _read_cache(cache: str) -> dict[str, object] | None:
@@ -205,9 +359,11 @@ def _read_cache(cache: str) -> dict[str, object] | None:
         with open(cache, "rb") as handle:
             data = handle.read(CACHE_LIMIT + 1)
         cached = json.loads(data) if len(data) <= CACHE_LIMIT else None
-        if isinstance(cached, dict) and time.time() - float(cached.get("at", 0)) < CACHE_SECONDS:
-            cached["profile_how"] = f"{cached.get('profile_how')}, cached"
-            cached["ram_how"] = f"{cached.get('ram_how')}, cached"
+        if not isinstance(cached, dict) or cached.get("v") != CACHE_VERSION:
+            return None
+        if time.time() - float(cached.get("at", 0)) < CACHE_SECONDS:
+            for key in ("profile_how", "ram_how", "machine_how"):
+                cached[key] = f"{cached.get(key)}, cached"
             return cached
     except (OSError, ValueError, TypeError):
         pass

@@ -26,7 +26,7 @@ from devdoctor.repo import policy
 from devdoctor.resources import host_ram, vm_memory
 from devdoctor.sizes import wsl_size
 
-from .windows import wslconfig_path
+from .windows import WSLCONFIG_LIMIT, read_wslconfig, wslconfig_path
 from .wslconfig import (
     Decoded,
     UnreadableConfig,
@@ -37,9 +37,18 @@ from .wslconfig import (
     encode,
     parse,
     set_values,
+    wsl_bytes,
 )
 
-READ_LIMIT = 256 * 1024
+READ_LIMIT = WSLCONFIG_LIMIT
+MIN_MEMORY = 256 * 1024 * 1024  # WSL raises a smaller memory= to this
+RECLAIM = (
+    "WSL keeps Linux's file cache in the VM's memory, so the VM holds on to memory Windows "
+    "needs. Under `[experimental]` in .wslconfig, `autoMemoryReclaim=gradual` gives it back "
+    "to Windows as the cache ages (`dropCache`: all at once when WSL is idle; recent WSL "
+    "does that by default, WSL 1.3.10 and later know the key). It does not give the build "
+    "more memory; it keeps Windows usable while WSL holds most of it."
+)
 SHUTDOWN_STEPS = (
     "Close VS Code and every WSL terminal, then in PowerShell run: wsl --shutdown",
     "Wait about 8 seconds, open your WSL terminal again, and run `devdoctor check`.",
@@ -97,26 +106,19 @@ class WslMemory(Check):
                 "`devdoctor check --wslconfig C:\\Users\\YOU\\.wslconfig` to name the file.",
             )
             return
-        read = self._read(host, path)
+        read = self._read(host, path, how)
         if isinstance(read, Finding):
             yield read
             return
         data, decoded = read
         text = decoded.text
         config = parse(text)
-        yield from self._ignored(config, path)
+        yield from self._ignored(host, config, path)
 
         course = policy(host)
         ram = host_ram(host)
         if ram.value is None:
-            yield self.finding(
-                Status.WARN,
-                "unknown-ram",
-                "cannot tell how much RAM this computer has, so not WSL's defaults either",
-                detail=f"Windows did not answer ({ram.source}). Set memory= and swap= explicitly "
-                "in .wslconfig so they do not depend on it.",
-                subject=path,
-            )
+            yield from self._without_ram(host, path, data, decoded, config, ram.source)
             return
         memory, memory_from = effective_memory(config, ram.value)
         swap, swap_from = effective_swap(config, memory)
@@ -161,6 +163,8 @@ class WslMemory(Check):
                 f"{format_size(spare_for_windows(ram.value))} of it. The build should finish, "
                 "using swap, but slowly. Close other programs while it runs.",
             )
+        if capped:  # the computer itself is short of memory
+            yield from self._reclaim(config, path)
         if swap < need_swap and not short_memory:
             yield self.finding(
                 Status.WARN,
@@ -184,15 +188,26 @@ class WslMemory(Check):
                 evidence=facts,
             )
 
-    def _read(self, host: Host, path: str) -> tuple[bytes | None, Decoded] | Finding:
+    def _read(self, host: Host, path: str, how: str) -> tuple[bytes | None, Decoded] | Finding:
         """The file's bytes (None when absent) and its text as WSL decodes it, or why not.
 
         The fix is planned from these very bytes, so a file edited after this read is refused
         by the fix engine rather than overwritten.
         """
         try:
-            data, truncated = host.read_bytes(path, limit=READ_LIMIT)
+            data, truncated = read_wslconfig(host, path, how)
         except FileNotFoundError:
+            if how == "--wslconfig":
+                return self.finding(
+                    Status.WARN,
+                    "missing",
+                    f"the .wslconfig named with --wslconfig does not exist: {path}",
+                    subject=path,
+                    detail="devdoctor does not read a file you named but that is not there as "
+                    '"no .wslconfig, WSL\'s defaults": check the path (WSL itself reads only '
+                    "%UserProfile%\\.wslconfig), or leave --wslconfig out to let devdoctor "
+                    "find it.",
+                )
             return None, Decoded("", "utf-8", "\r\n")
         except OSError as exc:
             return self._unreadable(
@@ -221,24 +236,103 @@ class WslMemory(Check):
     def _unreadable(self, path: str, summary: str, detail: str) -> Finding:
         return self.finding(Status.WARN, "unreadable", summary, subject=path, detail=detail)
 
-    def _ignored(self, config: WslConfig, path: str) -> Iterator[Finding]:
-        """Lines WSL skips: the user thinks they set something, WSL disagrees."""
-        if not config.problems:
+    def _ignored(self, host: Host, config: WslConfig, path: str) -> Iterator[Finding]:
+        """Lines WSL skips, each as WSL itself reports it when it starts, with its line: the
+        user thinks they set something, WSL disagrees."""
+        shown = _windows_path(path) if host.platform is Platform.WSL else path
+        for problem in config.problems:
+            matters = any(k in problem.text.lower() for k in ("memory", "swap"))
+            said = problem.reported(shown)
+            yield self.finding(
+                Status.WARN if matters else Status.INFO,
+                problem.kind,
+                f"WSL ignores line {problem.line} of .wslconfig: {problem.text[:60]}",
+                subject=path,
+                path=path,
+                line=problem.line,
+                detail=problem.message,
+                evidence=evidence(line=problem.line, wsl_says=said or "(skips it silently)"),
+            )
+
+    def _reclaim(self, config: WslConfig, path: str) -> Iterator[Finding]:
+        """The computer is short of memory: say what autoMemoryReclaim does for Windows."""
+        entry = config.get("experimental", "autoMemoryReclaim")
+        value = entry.value.strip().lower() if entry is not None else ""
+        if value in ("gradual", "dropcache"):
             return
-        matters = [
-            p for p in config.problems if any(k in p.text.lower() for k in ("memory", "swap"))
-        ]
-        lines = [f"line {p.line}: {p.text}: {p.message}" for p in config.problems]
+        setting = f"autoMemoryReclaim={entry.value}" if entry is not None else "not set"
         yield self.finding(
-            Status.WARN if matters else Status.INFO,
-            "ignored-lines",
-            f"WSL ignores {len(config.problems)} line(s) of .wslconfig",
+            Status.INFO,
+            "auto-memory-reclaim",
+            "memory is tight on this computer: WSL can give unused memory back to Windows",
             subject=path,
-            detail="\n".join(lines),
+            line=entry.line if entry is not None else None,
+            detail=RECLAIM,
+            evidence=evidence(experimental=setting),
+        )
+
+    def _without_ram(
+        self,
+        host: Host,
+        path: str,
+        data: bytes | None,
+        decoded: Decoded,
+        config: WslConfig,
+        why: str,
+    ) -> Iterator[Finding]:
+        """Windows did not say how much RAM it has: give the verdicts that do not depend on it.
+
+        WSL clamps `memory=` to the RAM, so an explicit size below the need is too little
+        whatever the RAM; inside WSL, /proc/meminfo is the VM's memory right now.
+        """
+        course = policy(host)
+        need_memory, need_swap = course.wsl_memory, course.wsl_swap
+        entry = config.get("wsl2", "memory")
+        size = wsl_bytes(entry.value) if entry is not None else None
+        live = vm_memory(host) if host.platform is Platform.WSL else None
+        memory: int | None = None
+        found, meets = "", True
+        if entry is not None and size:  # 0 and bad sizes mean WSL's default: that needs the RAM
+            memory = max(size, MIN_MEMORY)
+            found = f"{entry.raw_key}={entry.value}, line {entry.line}"
+            meets = memory >= need_memory
+        elif live is not None and live.value is not None and entry is None:
+            memory = live.value
+            found = f"the VM has it now ({live.source}); WSL's default"
+            meets = live_meets(memory, need_memory)
+        if memory is None or meets:
+            yield self.finding(
+                Status.WARN,
+                "unknown-ram",
+                "cannot tell how much RAM this computer has, so not WSL's defaults either",
+                detail=f"Windows did not answer ({why}). Set memory= and swap= explicitly "
+                "in .wslconfig so they do not depend on it.",
+                subject=path,
+            )
+            return
+        swap, swap_from = effective_swap(config, memory)
+        yield self.finding(
+            Status.FAIL,
+            "too-little-memory",
+            f"WSL gives the VM {format_size(memory)} of memory; "
+            f"this course needs {format_size(need_memory)}",
+            subject=path,
+            evidence=evidence(
+                configured_memory=f"{format_size(memory)} ({found})",
+                configured_swap=f"{format_size(swap)} ({swap_from})",
+                needed_memory=f"{format_size(need_memory)} ({course.source('wsl.memory')})",
+                needed_swap=f"{format_size(need_swap)} ({course.source('wsl.swap')})",
+                computer_RAM=f"unknown ({why})",
+            ),
+            fix=self._fix(host, path, data, decoded, None, memory, swap),
+            detail="This does not depend on the computer's RAM, which Windows did not say: "
+            "WSL never gives the VM more than this. " + _how_to(host, need_memory, need_swap),
         )
 
     def _live(self, host: Host, path: str, memory: int, need_memory: int) -> Iterator[Finding]:
         """Inside WSL: the file may already ask for more than the VM has, until a restart."""
+        if "Microsoft@Microsoft.com" in host.kernel:
+            return  # WSL 1 has no VM: /proc/meminfo is Windows' own memory (wsl-version says)
         live = vm_memory(host)
         if live.value is None:
             return
@@ -262,16 +356,17 @@ class WslMemory(Check):
         path: str,
         old: bytes | None,
         decoded: Decoded,
-        ram: int,
+        ram: int | None,
         memory: int,
         swap: int,
     ) -> Fix:
+        """The edit; with the RAM unknown, what the course needs (WSL caps it at the RAM)."""
         course = policy(host)
         want_memory = host.options.fix.memory or course.wsl_memory
         want_swap = host.options.fix.swap or course.wsl_swap
-        cap = memory_cap(ram)
+        cap = memory_cap(ram) if ram is not None else want_memory
         note = ""
-        if want_memory > cap:
+        if ram is not None and want_memory > cap:
             shortfall = want_memory - max(cap, memory)
             note = (
                 f"This computer has {format_size(ram)} of RAM, so WSL gets at most "
@@ -317,3 +412,11 @@ def _how_to(host: Host, memory: int, swap: int) -> str:
         f"Run `devdoctor fix wsl-memory`, or by hand: in {where} put `memory={wsl_size(memory)}` "
         f"and `swap={wsl_size(swap)}` under `[wsl2]`, then run `wsl --shutdown` in PowerShell."
     )
+
+
+def _windows_path(path: str) -> str:
+    """/mnt/c/Users/me/.wslconfig as Windows (and WSL's warnings) write it."""
+    parts = path.split("/")
+    if len(parts) > 3 and parts[1] == "mnt" and len(parts[2]) == 1:
+        return f"{parts[2].upper()}:\\" + "\\".join(parts[3:])
+    return path

@@ -184,6 +184,12 @@ class Problem:
     kind: ProblemKind
     text: str  # the raw line, stripped
     message: str
+    says: str = ""  # WSL's own warning, `{file}` standing for the file's name; "" if unknown
+
+    def reported(self, file: str) -> str:
+        """The warning as WSL prints it when it starts (in English: WSL localises it), e.g.
+        `wsl: Unknown key 'wsl2.locahostForwarding' in C:\\Users\\me\\.wslconfig:7`."""
+        return f"wsl: {self.says.replace('{file}', file)}" if self.says else ""
 
 
 @dataclass(frozen=True)
@@ -248,11 +254,14 @@ class _Reader:
     def raw(self, i: int) -> str:
         return self.text[self.starts[i] : self.end(i)].strip()
 
-    def problem(self, i: int, kind: ProblemKind, message: str) -> None:
-        self.problems.append(Problem(i + 1, kind, self.raw(i), message))
+    def problem(self, i: int, kind: ProblemKind, message: str, says: str = "") -> None:
+        where = f" in {{file}}:{i + 1}" if says else ""
+        self.problems.append(Problem(i + 1, kind, self.raw(i), message, says + where))
 
-    def invalid(self, first: int, last: int, kind: ProblemKind, message: str) -> _Item:
-        self.problem(first, kind, message)
+    def invalid(
+        self, first: int, last: int, kind: ProblemKind, message: str, says: str = ""
+    ) -> _Item:
+        self.problem(first, kind, message, says)
         return _Item("invalid", first, last, self.raw(first))
 
     def item(self, i: int, section: str | None) -> _Item:
@@ -266,7 +275,8 @@ class _Reader:
         if text[pos] in _ALPHA:
             return self.key(i, pos, end, section)
         why = "A key must start with a letter; WSL skips this line."
-        return self.invalid(i, i, "invalid-line", _SEMICOLON if text[pos] == ";" else why)
+        message = _SEMICOLON if text[pos] == ";" else why
+        return self.invalid(i, i, "invalid-line", message, "Invalid key name")
 
     def header(self, i: int, pos: int, end: int, section: str | None) -> _Item:
         text, close = self.text, pos
@@ -278,10 +288,12 @@ class _Reader:
         keep = f"; the lines below it still belong to [{section}]" if section else ""
         if pos == end or text[pos] not in _ALPHA or close == end or text[close] != "]":
             why = "A section header is `[`, a letter, then only letters and digits, then `]`"
-            return self.invalid(i, i, "invalid-line", f"{why}. WSL skips this line{keep}.")
+            says = "" if pos == end or text[pos] not in _ALPHA else "Expected ']'"
+            return self.invalid(i, i, "invalid-line", f"{why}. WSL skips this line{keep}.", says)
         if after < end and text[after] not in "#\r":
             why = "Only blanks or a `#` comment may follow a section header's `]`"
-            return self.invalid(i, i, "invalid-line", f"{why}. WSL skips this line{keep}.")
+            says = "Expected ' ' or '\\n'"
+            return self.invalid(i, i, "invalid-line", f"{why}. WSL skips this line{keep}.", says)
         self.lone_cr(i, after, end)
         return _Item("header", i, i, self.raw(i), section=text[pos:close].lower())
 
@@ -296,7 +308,9 @@ class _Reader:
             why = "Expected `=` after the key name"
             if stop < end and text[stop] in "_-.":
                 why = "Key names may contain only letters and digits"
-            return self.invalid(i, i, "invalid-line", why + "; WSL skips this line.")
+            return self.invalid(
+                i, i, "invalid-line", why + "; WSL skips this line.", "Expected '='"
+            )
         start = equals + 1
         while start < end and text[start] in " \t":
             start += 1
@@ -366,42 +380,86 @@ def parse(text: str) -> WslConfig:
         if item.entry is not None:
             found = _judge(item.entry, applied)
             if found is not None:
-                problems.append(Problem(item.first + 1, found[0], item.raw, found[1]))
+                kind, message, says = found
+                where = f" in {{file}}:{item.first + 1}" if "{file}" not in says else ""
+                problems.append(Problem(item.first + 1, kind, item.raw, message, says + where))
     problems.sort(key=lambda p: p.line)
     entries = tuple(item.entry for item in items if item.entry is not None)
     return WslConfig(entries, tuple(problems))
 
 
-def _judge(entry: Entry, applied: dict[str, Entry]) -> tuple[ProblemKind, str] | None:
-    """What WSL does not like about an entry: (kind, message); records the ones it applies."""
+def _judge(entry: Entry, applied: dict[str, Entry]) -> tuple[ProblemKind, str, str] | None:
+    """What WSL does not like about an entry: (kind, message, WSL's own warning); records the
+    ones it applies."""
     name, home, setting = f"`{entry.raw_key}`", _home(entry.key), _setting(entry.section, entry.key)
+    full = f"{entry.section}.{entry.raw_key}" if entry.section else entry.raw_key
+    unknown = f"Unknown key '{full}'"
     if not entry.section:
         hint = f" Put it under [{home}]." if home else ""
-        return "key-outside-section", f"{name} is above every [section]; WSL ignores it.{hint}"
+        return (
+            "key-outside-section",
+            f"{name} is above every [section]; WSL ignores it.{hint}",
+            unknown,
+        )
     if setting not in _KNOWN and home:
-        return "wrong-section", f"{name} belongs in [{home}]; WSL ignores it in [{entry.section}]."
+        why = f"{name} belongs in [{home}]; WSL ignores it in [{entry.section}]."
+        return "wrong-section", why, unknown
     if setting not in _KNOWN and entry.section in _WSL_CONF:
         where = f"[{entry.section}] settings go in /etc/wsl.conf inside the distro"
-        return "unknown-key", f"{where}; WSL ignores {name} in .wslconfig."
+        return "unknown-key", f"{where}; WSL ignores {name} in .wslconfig.", unknown
     if setting not in _KNOWN:
         known = [key.lower() for key in _KEYS.get(entry.section, ())]
         close = difflib.get_close_matches(entry.key, known, n=1)
         hint = f" Did you mean `{_SPELLING[close[0]]}`?" if close else ""
-        return "unknown-key", f"WSL does not know {name} in [{entry.section}]; it ignores it.{hint}"
+        why = f"WSL does not know {name} in [{entry.section}]; it ignores it.{hint}"
+        return "unknown-key", why, unknown
     if setting in applied:
-        line = applied[setting].line
-        return "duplicate-key", f"{name} is already set on line {line}; WSL ignores this one."
+        first = applied[setting]
+        first_full = f"{first.section}.{first.raw_key}"
+        says = (
+            f"Duplicated config key '{full}' in {{file}}:{entry.line} "
+            f"(Conflicting key: '{first_full}' in {{file}}:{first.line})"
+        )
+        why = f"{name} is already set on line {first.line}; WSL ignores this one."
+        return "duplicate-key", why, says
     applied[setting] = entry
     value = f"`{entry.value}`"
     if setting in _SIZE_KEYS and wsl_bytes(entry.value) is None:
-        why = "write a whole number and an upper-case unit, e.g. 8GB or 512MB"
+        meant = whole_units(entry.value)
+        why = (
+            f"WSL wants whole units: write {meant}"
+            if meant
+            else "write a whole number and an upper-case unit, e.g. 8GB or 512MB"
+        )
+        says = f"Invalid memory string '{entry.value}' for .wslconfig entry '{full}'"
         return (
             "bad-size",
             f"{value} is not a size: WSL ignores this value and uses its default ({why}).",
+            says,
         )
     if setting in _BOOL_KEYS and parse_bool(entry.value) is None:
-        return "bad-bool", f"{value} is not true or false: WSL ignores it and uses its default."
+        says = f"Invalid boolean value '{entry.value}' for key '{full}'"
+        why = f"{value} is not true or false: WSL ignores it and uses its default."
+        return "bad-bool", why, says
     return None
+
+
+_LOOSE_SIZE = re.compile(r"^\s*(\d*(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+
+
+def whole_units(value: str) -> str | None:
+    """What a size WSL rejects was meant to be, in units WSL reads: 0.5GB -> 512MB, 8gb ->
+    8GB, 8 GiB -> 8GB; None when it does not look like a size at all."""
+    match = _LOOSE_SIZE.match(value)
+    if not match or match[1] in ("", "."):
+        return None
+    unit = {"": 1, "K": KiB, "M": MiB, "G": GiB, "T": TiB}[match[2].upper()]
+    size = int(float(match[1]) * unit)
+    if size <= 0:
+        return None
+    if size % GiB == 0:
+        return f"{size // GiB}GB"
+    return f"{max(size // MiB, 1)}MB"
 
 
 def default_memory(host_ram: int) -> int:

@@ -71,18 +71,38 @@ def test_real_user_file_with_lowercase_keys(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "why"),
+    ("text", "slug", "why", "says"),
     [
-        (b"[wsl2]\r\n;memory=16GB\r\nmemory=4GB\r\n", "`;`"),
-        (b"[wsl2]\nmemory=16gb\n", "16gb"),
-        (b"[experimental]\nmemory=16GB\n", "memory"),
+        (
+            b"[wsl2]\r\n;memory=16GB\r\nmemory=4GB\r\n",
+            "invalid-line",
+            "`;`",
+            "wsl: Invalid key name in C:\\Users\\student\\.wslconfig:2",
+        ),
+        (
+            b"[wsl2]\nmemory=16gb\n",
+            "bad-size",
+            "write 16GB",
+            "wsl: Invalid memory string '16gb' for .wslconfig entry 'wsl2.memory' in "
+            "C:\\Users\\student\\.wslconfig:2",
+        ),
+        (
+            b"[experimental]\nmemory=16GB\n",
+            "wrong-section",
+            "memory",
+            "wsl: Unknown key 'experimental.memory' in C:\\Users\\student\\.wslconfig:2",
+        ),
     ],
 )
-def test_lines_wsl_ignores_are_pointed_out(tmp_path: Path, text: bytes, why: str) -> None:
+def test_lines_wsl_ignores_are_pointed_out(
+    tmp_path: Path, text: bytes, slug: str, why: str, says: str
+) -> None:
     found = findings(wsl_host(tmp_path, wslconfig=text))
-    ignored = found["ignored-lines"]
+    ignored = found[slug]
     assert ignored.status is Status.WARN  # it concerns memory, so it matters
     assert why in ignored.detail
+    assert ignored.line == 2
+    assert dict(ignored.evidence)["wsl says"] == says
     assert "too-little-memory" in found or "too-little-swap" in found
 
 
@@ -110,8 +130,62 @@ def test_unreadable_or_enormous_file_is_a_finding(tmp_path: Path, data: bytes) -
 
 
 def test_unknown_ram_is_a_warning_not_a_guess(tmp_path: Path) -> None:
-    found = findings(wsl_host(tmp_path, wslconfig=None, windows_ram=None))
+    """The VM has 16 GiB now and the file sets nothing: the default depends on the RAM."""
+    fake = wsl_host(tmp_path, wslconfig=None, windows_ram=None, vm_memory_kb=16 * 1024 * 1024)
+    found = findings(fake)
     assert found["unknown-ram"].status is Status.WARN
+
+
+def test_explicit_memory_below_the_need_fails_whatever_the_ram(tmp_path: Path) -> None:
+    fake = wsl_host(
+        tmp_path, wslconfig=b"[wsl2]\nmemory=4GB\n", windows_ram=None, vm_memory_kb=16 * 1024**2
+    )
+    short = findings(fake)["too-little-memory"]
+    assert short.status is Status.FAIL
+    assert dict(short.evidence)["computer RAM"].startswith("unknown")
+    assert short.fix is not None and b"memory=8GB" in short.fix.changes[0].new  # type: ignore[attr-defined]
+
+
+def test_inside_wsl_the_live_vm_is_the_default_when_windows_is_silent(tmp_path: Path) -> None:
+    found = findings(wsl_host(tmp_path, wslconfig=None, windows_ram=None))
+    short = found["too-little-memory"]
+    assert short.status is Status.FAIL
+    assert "/proc/meminfo" in dict(short.evidence)["configured memory"]
+    assert "unknown-ram" not in found
+
+
+def test_half_a_gigabyte_is_written_in_whole_units(tmp_path: Path) -> None:
+    fake = wsl_host(tmp_path, wslconfig=b"[wsl2]\nmemory=0.5GB\nswap=1.5GB\n")
+    bad = {f.line: f.detail for f in WslMemory().run(fake.host()) if f.slug == "bad-size"}
+    assert "write 512MB" in bad[2] and "write 1536MB" in bad[3]  # one finding per line
+
+
+def test_auto_memory_reclaim_explained_when_memory_is_tight(tmp_path: Path) -> None:
+    """An 8 GiB laptop: WSL has all it can spare, swap makes up the rest."""
+    text = b"[wsl2]\nmemory=6GB\nswap=10GB\n[experimental]\nautoMemoryReclaim=disabled\n"
+    found = findings(wsl_host(tmp_path, wslconfig=text, windows_ram=8 * GiB))
+    assert found["small-computer"].status is Status.WARN
+    reclaim = found["auto-memory-reclaim"]
+    assert reclaim.status is Status.INFO
+    assert "autoMemoryReclaim=gradual" in reclaim.detail
+    assert reclaim.line == 5
+    gradual = text.replace(b"disabled", b"gradual")
+    again = findings(wsl_host(tmp_path / "2", wslconfig=gradual, windows_ram=8 * GiB))
+    assert "auto-memory-reclaim" not in again
+    roomy = findings(wsl_host(tmp_path / "3", wslconfig=b"[wsl2]\nmemory=4GB\n"))
+    assert "auto-memory-reclaim" not in roomy  # 16 GiB: raising memory= is the answer
+
+
+def test_wslconfig_option_is_a_real_path_and_missing_is_said(tmp_path: Path) -> None:
+    fake = wsl_host(tmp_path, wslconfig=b"[wsl2]\nmemory=16GB\nswap=8GB\n")
+    own = tmp_path / "elsewhere" / "my.wslconfig"
+    own.parent.mkdir()
+    own.write_bytes(b"[wsl2]\nmemory=2GB\n")
+    short = findings(fake, wslconfig=str(own))["too-little-memory"]
+    assert short.subject == str(own)  # read from the real file system, not under --root
+    missing = findings(fake, wslconfig=str(tmp_path / "nope.wslconfig"))
+    assert missing["missing"].status is Status.WARN
+    assert "too-little-memory" not in missing and "enough" not in missing
 
 
 def test_restart_pending_when_the_file_asks_for_more_than_the_vm_has(tmp_path: Path) -> None:
@@ -215,3 +289,14 @@ def test_the_fix_is_planned_from_the_bytes_the_check_read(tmp_path: Path) -> Non
     fake.file(WSLCONFIG).write_bytes(b"[wsl2]\r\nmemory=12GB\r\n")  # the user edits it now
     assert fix_it(fake, bad, yes=True) is Outcome.REFUSED
     assert fake.file(WSLCONFIG).read_bytes() == b"[wsl2]\r\nmemory=12GB\r\n"
+
+
+def test_wsl1_has_no_vm_so_no_restart_is_pending(tmp_path: Path) -> None:
+    fake = wsl_host(tmp_path, wslconfig=b"[wsl2]\nmemory=8GB\nswap=8GB\n")
+    fake.file("/proc/version").write_text(
+        "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) (gcc version 5.4.0) "
+        "#1237-Microsoft Sat Sep 11 14:32:00 PST 2021\n"
+    )
+    found = findings(fake)
+    assert "restart-pending" not in found  # /proc/meminfo there is Windows' own memory
+    assert found["enough"].status is Status.OK

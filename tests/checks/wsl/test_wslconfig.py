@@ -18,6 +18,7 @@ from devdoctor.checks.wsl.wslconfig import (
     parse,
     parse_bool,
     set_values,
+    whole_units,
     wsl_bytes,
 )
 from hypothesis import given, settings
@@ -553,3 +554,39 @@ def test_set_values_writes_any_value_so_wsl_reads_it_back(text: str, value: str)
     edited = set_values(text, {"kernelCommandLine": value})
     entry = parse(edited).get("wsl2", "kernelCommandLine")
     assert entry is not None and entry.value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[wsl2\n", "wsl: Expected ']' in F:1"),
+        ("[wsl2]\nmemory 8GB\n", "wsl: Expected '=' in F:2"),
+        ("[wsl2]\nswap_file=C:\\\\x\n", "wsl: Expected '=' in F:2"),
+        ("[wsl2]\n;memory=8GB\n", "wsl: Invalid key name in F:2"),
+        ("memory=8GB\n[wsl2]\n", "wsl: Unknown key 'memory' in F:1"),
+        ("[wsl2]\nlocahostForwarding=true\n", "wsl: Unknown key 'wsl2.locahostForwarding' in F:2"),
+        (
+            "[wsl2]\nmemory=0.5GB\n",
+            "wsl: Invalid memory string '0.5GB' for .wslconfig entry 'wsl2.memory' in F:2",
+        ),
+        (
+            "[wsl2]\nguiApplications=yes\n",
+            "wsl: Invalid boolean value 'yes' for key 'wsl2.guiApplications' in F:2",
+        ),
+        (
+            "[wsl2]\nmemory=8GB\nMemory=4GB\n",
+            "wsl: Duplicated config key 'wsl2.Memory' in F:3 (Conflicting key: 'wsl2.memory' in F:2)",
+        ),
+    ],
+)
+def test_problems_as_wsl_reports_them(text: str, says: str) -> None:
+    problems = parse(text).problems
+    assert [p.reported("F") for p in problems] == [says]
+
+
+@pytest.mark.parametrize(
+    ("value", "meant"),
+    [("0.5GB", "512MB"), ("8gb", "8GB"), ("8 GiB", "8GB"), ("1.5G", "1536MB"), ("lots", None)],
+)
+def test_whole_units(value: str, meant: str | None) -> None:
+    assert whole_units(value) == meant
