@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from .changes import Change
-    from .host import Host
+    from .host import Host, Platform
 
 
 class Status(str, enum.Enum):
@@ -127,13 +127,28 @@ def evidence(**pairs: object) -> tuple[tuple[str, str], ...]:
     return tuple((key.replace("_", " "), str(value)) for key, value in pairs.items())
 
 
+_WHERE = {
+    "linux": "on Linux",
+    "wsl": "inside WSL",
+    "macos": "on macOS",
+    "windows": "on Windows",
+    "container": "inside a container",
+}
+_NAME = {
+    "linux": "Linux",
+    "wsl": "WSL",
+    "macos": "macOS",
+    "windows": "Windows",
+    "container": "a container",
+}
+
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 class Check:
     """Base of every check: a stable id, a title, where it applies, and `run` that returns findings.
 
-    Subclasses set the class attributes and implement `run`; `applies_to` returns a reason
+    Subclasses set the class attributes and implement `run`; `skip_reason` returns a reason
     string when the check does not apply here (shown as `skip`), else None.
     """
 
@@ -144,10 +159,23 @@ class Check:
     fix_description: ClassVar[str] = ""
     explanation: ClassVar[str] = ""
     timeout: ClassVar[float] = 10.0
+    platforms: ClassVar[tuple[Platform, ...]] = ()
+    """The platforms it runs on; empty: every platform its scope allows."""
 
-    def applies_to(self, host: Host) -> str | None:
-        """None when the check applies to this host, else the reason it does not."""
+    def skip_reason(self, host: Host) -> str | None:
+        """Why the check does not apply here (shown as `skip`), or None when it does.
+
+        Where it runs at all is declared in `platforms`; this says what else must be there
+        (a course repository, an engine that answers, a GPU the course asks for).
+        """
         return None
+
+    def platform_reason(self, host: Host) -> str | None:
+        """Why this platform is not one the check runs on (its declared `platforms`), or None."""
+        if not self.platforms or host.platform in self.platforms:
+            return None
+        where = " or ".join(_WHERE[p.value] for p in self.platforms)
+        return f"applies only {where}; this is {_NAME[host.platform.value]}"
 
     def run(self, host: Host) -> Iterable[Finding]:
         """Look, and say what was found."""

@@ -164,7 +164,7 @@ def _work_on(
     slot.thread_ident = threading.get_ident()
     slot.started = time.monotonic()
     try:
-        reason = check.applies_to(host)
+        reason = check.platform_reason(host) or check.skip_reason(host)
         if reason:
             deliver(slot, _result(slot.loaded, skip_reason=reason))
             return

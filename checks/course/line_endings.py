@@ -216,7 +216,7 @@ class LineEndings(Check):
         "has them (git stays clean); staff, with --course: .gitattributes keeping scripts LF"
     )
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         return without_configuration(host)
 
     def run(self, host: Host) -> Iterator[Finding]:

@@ -296,7 +296,7 @@ class ScriptShebangs(Check):
         "scripts (staff: --course; a student's copy: --yes)"
     )
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         return without_configuration(host)
 
     def run(self, host: Host) -> Iterator[Finding]:

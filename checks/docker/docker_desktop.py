@@ -94,7 +94,7 @@ class DockerDesktop(Check):
     id = "docker-desktop"
     title = "Docker Desktop settings"
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         if host.platform is Platform.LINUX:
             folder, _ = settings_folder(host)
             if not (folder and host.exists(folder)) and not host.exists("/opt/docker-desktop"):

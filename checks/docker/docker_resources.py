@@ -57,7 +57,7 @@ class DockerResources(Check):
     title = "Docker engine: memory, CPUs, disk"
     needs = ("docker-daemon",)
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         if not engine(host).answers:  # docker-daemon already says why: count it once
             return "the Docker engine does not answer (see docker-daemon)"
         return None

@@ -41,7 +41,7 @@ class GpuDriver(Check):
     title = "GPU: NVIDIA driver"
     timeout = 30.0
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         return gpu_need(host).skip
 
     def run(self, host: Host) -> Iterator[Finding]:

@@ -46,7 +46,7 @@ class GpuToolkit(Check):
     needs = ("gpu-driver",)  # no driver: one cause, said once
     timeout = 90.0
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         return gpu_need(host).skip
 
     def run(self, host: Host) -> Iterator[Finding]:

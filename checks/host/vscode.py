@@ -111,11 +111,6 @@ class Vscode(Check):
     id = "vscode"
     title = "VS Code and the Dev Containers extension"
 
-    def applies_to(self, host: Host) -> str | None:
-        if host.platform is Platform.CONTAINER:
-            return "inside a container: VS Code runs on the computer itself"
-        return None
-
     def run(self, host: Host) -> Iterator[Finding]:
         installs = [
             found

@@ -102,7 +102,7 @@ class DockerfileLayout(Check):
     scope = Scope.COURSE
     timeout = 30.0
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         b = build(host)
         if b is None or b.config is None:
             return "no devcontainer configuration here (see devcontainer)"

@@ -55,7 +55,7 @@ class RequirementsPins(Check):
         "`devdoctor fix requirements-pins --from CONTAINER|IMAGE|PYTHON [--constraints]`"
     )
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         if host.repo_root is None:
             return "no course repository here"
         return None

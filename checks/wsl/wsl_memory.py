@@ -88,12 +88,8 @@ class WslMemory(Check):
 
     id = "wsl-memory"
     title = "WSL memory and swap"
+    platforms = (Platform.WINDOWS, Platform.WSL)
     fix_description = "set memory= and swap= under [wsl2] in .wslconfig, then `wsl --shutdown`"
-
-    def applies_to(self, host: Host) -> str | None:
-        if host.platform not in (Platform.WSL, Platform.WINDOWS):
-            return "WSL settings apply only on Windows and inside WSL"
-        return None
 
     def run(self, host: Host) -> Iterator[Finding]:
         path, how = wslconfig_path(host)

@@ -73,11 +73,7 @@ class WslVersion(Check):
 
     id = "wsl-version"
     title = "WSL version and settings"
-
-    def applies_to(self, host: Host) -> str | None:
-        if host.platform not in (Platform.WSL, Platform.WINDOWS):
-            return "WSL applies only on Windows and inside WSL"
-        return None
+    platforms = (Platform.WINDOWS, Platform.WSL)
 
     def run(self, host: Host) -> Iterator[Finding]:
         if host.platform is Platform.WINDOWS:

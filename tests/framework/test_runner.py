@@ -79,7 +79,7 @@ def make_check(
         "run": run or default_run,
     }
     if applies is not None:
-        attrs["applies_to"] = lambda self, host: applies(host)
+        attrs["skip_reason"] = lambda self, host: applies(host)
     cls = type(f"Check_{cid.replace('-', '_')}", (Check,), attrs)
     return Loaded(cls())
 
@@ -350,7 +350,7 @@ def test_a_check_calling_sys_exit_is_an_error_row_at_once(tmp_path: Path) -> Non
     assert run.results[0].error == "SystemExit: 2"
 
 
-def test_applies_to_reason_is_a_skip_and_a_raising_applies_to_is_an_error(tmp_path: Path) -> None:
+def test_skip_reason_is_a_skip_and_a_raising_skip_reason_is_an_error(tmp_path: Path) -> None:
     def boom(host: Host) -> str | None:
         raise ValueError("bad")
 

@@ -28,7 +28,7 @@ class BuildContextSize(Check):
     title = "Docker build context size"
     scope = Scope.COURSE
 
-    def applies_to(self, host: Host) -> str | None:
+    def skip_reason(self, host: Host) -> str | None:
         if host.repo_root is None:
             return "no course repository here"
         return None

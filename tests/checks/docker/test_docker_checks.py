@@ -604,7 +604,7 @@ def test_no_docker_desktop_on_wsl_is_fine_with_an_engine_inside(tmp_path: Path) 
 
 
 def test_linux_without_docker_desktop_is_skipped(tmp_path: Path) -> None:
-    assert DockerDesktop().applies_to(docker_host(tmp_path)) == (
+    assert DockerDesktop().skip_reason(docker_host(tmp_path)) == (
         "Docker Desktop is not installed here (no ~/.docker/desktop)"
     )
 

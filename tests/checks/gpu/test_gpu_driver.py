@@ -23,7 +23,7 @@ UUIDS = ("GPU-00000000-1111-2222-3333-444444444444", "GPU-ec0fe4cb-a050-e8ba-a08
 
 def run(host: Host) -> dict[str, Finding]:
     check = GpuDriver()
-    assert check.applies_to(host) is None
+    assert check.skip_reason(host) is None
     findings = list(check.run(host))
     text = repr(findings)
     assert not any(uuid in text for uuid in UUIDS)  # never in a finding, so never in a report
@@ -52,7 +52,7 @@ def test_h200_host(tmp_path: Path) -> None:
 def test_a_gpu_host_picks_the_gpu_variant_by_itself(tmp_path: Path) -> None:
     host = h100_host(tmp_path).host()
     assert host.provided("variant") == ("gpu", "this computer has an NVIDIA GPU")
-    assert GpuDriver().applies_to(host) is None
+    assert GpuDriver().skip_reason(host) is None
 
 
 def test_older_driver_without_compute_cap_gets_the_basic_query(tmp_path: Path) -> None:
@@ -184,22 +184,22 @@ def test_when_it_applies(tmp_path: Path, policy: str, config: str, skip: str | N
         (repo / ".devcontainer" / variant).mkdir(parents=True)
         (repo / ".devcontainer" / variant / "devcontainer.json").write_text(body)
     (repo / ".devdoctor.toml").write_text(f"schema = 1\n{policy}")
-    reason = GpuDriver().applies_to(GpuHost(tmp_path).host(repo=repo, config=config))
+    reason = GpuDriver().skip_reason(GpuHost(tmp_path).host(repo=repo, config=config))
     assert reason == skip or (skip is not None and reason is not None and reason.startswith(skip))
 
 
 def test_students_without_a_gpu_get_the_cpu_variant_and_a_skip(tmp_path: Path) -> None:
     host = GpuHost(tmp_path).host()
-    reason = GpuDriver().applies_to(host)
+    reason = GpuDriver().skip_reason(host)
     assert reason == "the cpu configuration does not use a GPU (chosen: the default configuration)"
 
 
 def test_course_mode_and_macos_skip(tmp_path: Path) -> None:
-    assert GpuDriver().applies_to(h100_host(tmp_path).host(course=True)) == (
+    assert GpuDriver().skip_reason(h100_host(tmp_path).host(course=True)) == (
         "--course judges the course repository, not this computer's GPU"
     )
     mac = GpuHost(tmp_path, platform="macos")
-    assert "macOS" in (GpuDriver().applies_to(mac.host(config="gpu")) or "")
+    assert "macOS" in (GpuDriver().skip_reason(mac.host(config="gpu")) or "")
 
 
 def test_nvidia_smi_list_is_run_once_per_run(tmp_path: Path) -> None:

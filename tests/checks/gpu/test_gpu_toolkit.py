@@ -30,7 +30,7 @@ GPU_RUN = "run --rm --pull=never --gpus=all --entrypoint nvidia-smi ghcr.io/syne
 
 def run(host: Host) -> dict[str, Finding]:
     check = GpuToolkit()
-    assert check.applies_to(host) is None
+    assert check.skip_reason(host) is None
     return {f.slug: f for f in check.run(host)}
 
 

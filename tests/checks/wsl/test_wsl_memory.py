@@ -266,7 +266,8 @@ def test_windows_native_reads_the_profile_on_c_and_offers_shutdown(tmp_path: Pat
 def test_does_not_apply_on_linux(tmp_path: Path) -> None:
     fake = wsl_host(tmp_path)
     fake.env["DEVDOCTOR_PLATFORM"] = "linux"
-    assert WslMemory().applies_to(fake.host()) is not None
+    reason = WslMemory().platform_reason(fake.host())
+    assert reason == "applies only on Windows or inside WSL; this is Linux"
 
 
 def test_the_fix_is_planned_from_the_bytes_the_check_read(tmp_path: Path) -> None:
