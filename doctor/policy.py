@@ -7,7 +7,6 @@ newer schema than this devdoctor knows: then it is only a warning to upgrade.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -148,7 +147,7 @@ def _build(data: Mapping[str, Any], name: str, raw: bytes) -> Policy:
 
     return Policy(
         path=name if name == POLICY_FILE else "pyproject.toml",
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=_sha256(raw),
         schema=schema,
         course_name=values.get("course.name"),
         forum_url=values.get("course.forum_url"),
@@ -205,3 +204,10 @@ def _convert(name: str, key: str, kind: str, value: Any) -> Any:
             raise PolicyError(f'{where} must be a list of tables like {{ name = "x", ... }}')
         return [{str(k): str(v) for k, v in item.items()} for item in value]
     raise AssertionError(kind)
+
+
+def _sha256(raw: bytes) -> str:
+    """The policy file's hash for reports (hashlib loads OpenSSL: only when there is a file)."""
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
