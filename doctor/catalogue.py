@@ -13,9 +13,13 @@ import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .atomic import write_atomic
+
+if TYPE_CHECKING:
+    from .model import Check
 
 CACHE_NAME = "devdoctor-catalogue.json"
 READ_LIMIT = 1024 * 1024
@@ -32,6 +36,18 @@ class Described:
     fix: str
     explanation: str
 
+    @classmethod
+    def of(cls, check: Check) -> Described:
+        """What a loaded check says of itself (a built-in's or a plugin's)."""
+        return cls(
+            id=check.id,
+            title=check.title,
+            scope=check.scope.value,
+            needs=tuple(check.needs),
+            fix=check.fix_description,
+            explanation=(check.explanation or type(check).__doc__ or "").strip(),
+        )
+
 
 def describe(ids: list[str], specs: dict[str, str], folder: str) -> list[Described]:
     """The built-in checks `ids`, from the cache when it is fresh, else from their modules."""
@@ -42,19 +58,7 @@ def describe(ids: list[str], specs: dict[str, str], folder: str) -> list[Describ
         return cached
     from .registry import builtin_check
 
-    described = []
-    for cid in ids:
-        check = builtin_check(cid)
-        described.append(
-            Described(
-                id=check.id,
-                title=check.title,
-                scope=check.scope.value,
-                needs=tuple(check.needs),
-                fix=check.fix_description,
-                explanation=(check.explanation or type(check).__doc__ or "").strip(),
-            )
-        )
+    described = [Described.of(builtin_check(cid)) for cid in ids]
     with contextlib.suppress(OSError):  # a read-only install: no cache, same answer
         data = {"key": key, "checks": [asdict(d) for d in described]}
         write_atomic(cache, json.dumps(data).encode("utf-8"))

@@ -130,12 +130,3 @@ def build_args(config: DevcontainerConfig) -> dict[str, str]:
         return {}
     return {str(k): str(v) for k, v in raw.items() if isinstance(v, (str, int, float))}
 
-
-__all__ = [
-    "DOCKERFILE_LIMIT",
-    "Stage",
-    "build_args",
-    "dockerfile_stages",
-    "dockerfile_text",
-    "final_image",
-]

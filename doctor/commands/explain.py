@@ -50,11 +50,4 @@ def _find(given: str) -> Described:
     plugin = {c.check.id: c.check for c in checks}.get(cid)
     if plugin is None:
         raise UsageError(f"unknown check id {given!r}; `devdoctor list` shows them all")
-    return Described(
-        id=plugin.id,
-        title=plugin.title,
-        scope=plugin.scope.value,
-        needs=tuple(plugin.needs),
-        fix=plugin.fix_description,
-        explanation=(plugin.explanation or type(plugin).__doc__ or "").strip(),
-    )
+    return Described.of(plugin)
