@@ -74,6 +74,10 @@ def _choose(host: Host) -> tuple[ConfigFile | None, str]:
     if not found:
         return None, "no devcontainer configuration"
     if len(found) == 1:
+        wanted = host.options.config
+        if wanted and Path(wanted).name not in (found[0].variant, "devcontainer.json"):
+            # Said, not silently ignored: a student asking for gpu gets the course's only one.
+            return found[0], f"the only configuration; there is no --config {wanted} here"
         return found[0], "the only configuration"
     by_variant = {c.variant: c for c in found}
     wanted = host.options.config

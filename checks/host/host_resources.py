@@ -94,8 +94,9 @@ class HostResources(Check):
             yield self.finding(
                 Status.OK,
                 "enough",
-                f"{format_size(ram.value) if ram.value else '?'} RAM, {cpus.value or '?'} CPUs, "
-                f"{format_size(free.value) if free.value is not None else '?'} "
+                f"{format_size(ram.value) if ram.value else 'unknown'} RAM, "
+                f"{cpus.value or 'unknown'} CPUs, "
+                f"{format_size(free.value) if free.value is not None else 'unknown'} "
                 "free for Docker's data",
                 evidence=facts,
             )
