@@ -50,16 +50,15 @@ RECLAIM = (
     "more memory; it keeps Windows usable while WSL holds most of it."
 )
 SHUTDOWN_STEPS = (
-    "Close VS Code and every WSL terminal, then in PowerShell run: wsl --shutdown",
+    "Close VS Code and every WSL terminal, then run `wsl --shutdown` in PowerShell.",
     "Wait about 8 seconds, open your WSL terminal again, and run `devdoctor check`.",
 )
 AFTER_SHUTDOWN_ON_WINDOWS = (
     "Wait about 8 seconds after `wsl --shutdown`, then run `devdoctor check` again."
 )
 SHUTDOWN_INSIDE_WSL = (
-    "Close VS Code and every WSL terminal, then in PowerShell (not here: from inside WSL, "
-    "`wsl --shutdown` would end this very session, VS Code's server and Docker Desktop's "
-    "engine mid-way) run: wsl --shutdown"
+    "Close VS Code and every WSL terminal, then run `wsl --shutdown` in PowerShell. Not here: "
+    "inside WSL it would end this very session, VS Code's server and Docker Desktop's engine."
 )
 
 
