@@ -9,6 +9,7 @@ from ..exits import ExitCode
 from ..fixes import Consent, FixResult, fix_flow, offer_follow_up, under_sudo
 from ..host import Host
 from ..model import Finding, Run, Status
+from ..registry import load_checks, plugins_on
 from ..runner import run_checks
 from ..ui import UI
 from .common import exit_code, select
@@ -47,6 +48,8 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     ]
     if not offers:
         _nothing_to_fix(results, ui)
+        if named:  # one answer everywhere: if the cause is another check's, point to its fix
+            _other_fixes(host, named, ui)
         return exit_code(results, False) if results.status is Status.ERROR else ExitCode.OK
     if not named and not args.yes and not args.dry_run and ui.interactive:
         offers = _checklist(offers, ui)
@@ -98,6 +101,19 @@ def _checklist(offers: list[tuple[str, Finding]], ui: UI) -> list[tuple[str, Fin
     return [safe[int(n)] for n in picked or []]
 
 
+def _other_fixes(host: Host, named: list[str], ui: UI) -> None:
+    """The fixes other checks offer here, when the one named had nothing to do."""
+    every, _ = load_checks(plugins=plugins_on())
+    others = [c for c in every if c.check.fix_description and c.check.id not in named]
+    for result in run_checks(others, host).results:
+        bad = [f for f in result.findings if f.fix and f.status in (Status.WARN, Status.FAIL)]
+        if bad:
+            ui.say(
+                f"{result.id} has a fix on offer here: {bad[0].summary}. Run "
+                f"`devdoctor fix {result.id}`."
+            )
+
+
 def _nothing_to_fix(results: Run, ui: UI) -> None:
     problems = [r for r in results.results if r.status in (Status.WARN, Status.FAIL)]
     if not problems:
@@ -105,7 +121,12 @@ def _nothing_to_fix(results: Run, ui: UI) -> None:
         looked = [r.id for r in results.results if r.status is not Status.SKIP]
         ui.say(
             "Nothing to fix"
-            + (f": {', '.join(looked)} found no problem they can fix." if looked else ".")
+            + (
+                f": {', '.join(looked)} found no problem "
+                + ("it can fix." if len(looked) == 1 else "they can fix.")
+                if looked
+                else "."
+            )
         )
         for r in skipped:
             ui.say(f"  {r.id} did not run: {r.skip_reason}")

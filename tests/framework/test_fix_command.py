@@ -1,0 +1,23 @@
+"""`devdoctor fix ID` gives one consistent answer when the cause is another check's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.courserepo import course_env, devdoctor, make_repo
+
+
+def test_a_fix_named_for_a_cause_another_check_owns_points_to_that_fix(tmp_path: Path) -> None:
+    env = course_env(tmp_path, DEVDOCTOR_PLATFORM="container")
+    repo = make_repo(
+        tmp_path,
+        env,
+        {".devcontainer/setup.sh": b"#!/bin/bash\r\necho hi\r\n"},
+        config={"image": "debian:12", "postCreateCommand": "./.devcontainer/setup.sh"},
+        executable=(".devcontainer/setup.sh",),
+    )
+    done = devdoctor(env, "fix", "line-endings", "--dry-run", "--repo", str(repo))
+    assert done.returncode == 0, done.stderr
+    assert "Nothing to fix: line-endings found no problem it can fix." in done.stdout
+    assert "script-shebangs has a fix on offer here" in done.stdout
+    assert "`devdoctor fix script-shebangs`" in done.stdout
