@@ -23,6 +23,7 @@ VARIANT_ENV = "COURSE_VARIANT"
 REQUIREMENTS_LIMIT = 1024 * 1024
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_RECORDS = ("variant", "requirements")
 
 
 class StampError(ValueError):
@@ -74,7 +75,7 @@ def parse_stamp(data: bytes) -> Stamp:
         key, value = key.strip(), value.strip()
         if not equals or not _KEY.match(key):
             raise StampError(f"line {number} is not key=value: {_shown(line)}")
-        if key in seen:
+        if key in seen and key in _RECORDS:  # `>>` instead of `>`: which install is it?
             raise StampError(f"line {number} repeats {key}")
         seen[key] = value
     variant = seen.get("variant") or None
@@ -141,9 +142,9 @@ def requirements_hash(host: Host) -> tuple[str | None, str]:
     return digest.hexdigest(), f"sha256 of {' + '.join(files)}"
 
 
-def describe(variant: str | None, requirements: str | None) -> str:
+def describe(variant: str | None, requirements: str | None, *, word: str = "variant ") -> str:
     """'variant gpu with requirements 3f2a…', saying what is not recorded or known."""
-    who = f"variant {variant}" if variant else "an unnamed variant"
+    who = f"{word}{variant}" if variant else "an unnamed variant"
     what = f"requirements {short(requirements)}" if requirements else "unrecorded requirements"
     return f"{who} with {what}"
 
@@ -201,6 +202,6 @@ def stamp_differs(host: Host, data: bytes | None) -> tuple[str, str, str] | None
         return None
     return (
         describe(recorded.variant, recorded.requirements),
-        describe(variant, digest),
+        describe(variant, digest, word=""),
         " ".join(reasons),
     )
