@@ -189,9 +189,11 @@ class HomeVolume(Check):
     Absent: the first build installs everything (minutes). Half-installed: the policy's stamp
     file, which the install script writes last, is missing while ~/.local exists: the install
     was interrupted. Stale: ~/.local/lib/python3.X does not match the image's Python, so pip's
-    packages are invisible to it. Both are fixed by resetting the volume: by hand, close VS
-    Code's window for the container, then `docker rm` the stopped container and
-    `docker volume rm NAME`; `devdoctor fix home-volume` saves the volume first.
+    packages are invisible to it; or the stamp records another variant (COURSE_VARIANT) or
+    other requirements (a sha256 of the requirement files) than this checkout's. All are fixed
+    by resetting the volume: by hand, close VS Code's window for the container, then
+    `docker rm` the stopped container and `docker volume rm NAME`; `devdoctor fix home-volume`
+    saves the volume first.
     """
 
     id = "home-volume"

@@ -141,7 +141,7 @@ def read_small(api: Any, container: str, path: str, limit: int) -> tuple[bytes |
     )
     try:
         api._raise_for_status(response)
-        raw = response.raw.read(limit + 3 * 512, decode_content=False) or b""
+        raw = response.raw.read(limit + 8 * 512, decode_content=False) or b""  # PAX headers too
     finally:
         response.close()
     try:
