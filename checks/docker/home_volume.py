@@ -23,6 +23,7 @@ from devdoctor.repo import is_windows_path, policy, windows_to_wsl
 from .api import Api
 from .client import engine_error, is_engine_error
 from .engine import engine
+from .stamp import STAMP_LIMIT, StampError, parse_stamp, record_facts, stamp_differs
 from .volumes import LOCAL_FOLDER_LABEL, Holder, ResetVolume, VolumeLook, look, volume_names
 
 _HOME = re.compile(r"^/(?:root|home/[^/]+)$")
@@ -188,9 +189,11 @@ class HomeVolume(Check):
     Absent: the first build installs everything (minutes). Half-installed: the policy's stamp
     file, which the install script writes last, is missing while ~/.local exists: the install
     was interrupted. Stale: ~/.local/lib/python3.X does not match the image's Python, so pip's
-    packages are invisible to it. Both are fixed by resetting the volume: by hand, close VS
-    Code's window for the container, then `docker rm` the stopped container and
-    `docker volume rm NAME`; `devdoctor fix home-volume` saves the volume first.
+    packages are invisible to it; or the stamp records another variant (COURSE_VARIANT) or
+    other requirements (a sha256 of the requirement files) than this checkout's. All are fixed
+    by resetting the volume: by hand, close VS Code's window for the container, then
+    `docker rm` the stopped container and `docker volume rm NAME`; `devdoctor fix home-volume`
+    saves the volume first.
     """
 
     id = "home-volume"
@@ -241,7 +244,13 @@ class HomeVolume(Check):
             yield self._not_found(chosen)
             return
         try:
-            seen = look(host, chosen.name, prefix=wanted.prefix, stamp=policy(host).volume_stamp)
+            seen = look(
+                host,
+                chosen.name,
+                prefix=wanted.prefix,
+                stamp=policy(host).volume_stamp,
+                stamp_limit=STAMP_LIMIT,
+            )
         except Exception as exc:  # the engine's errors, in plain words
             yield self.finding(
                 Status.WARN,
@@ -294,7 +303,8 @@ class HomeVolume(Check):
         facts = (
             ("named by", chosen.wanted.how),
             ("~/.local", "present" if seen.local else "absent"),
-            ("stamp", _stamp_text(stamp, seen.stamp)),
+            ("stamp", _stamp_text(stamp, seen)),
+            *record_facts(host, seen.stamp_bytes),
             ("~/.local/lib", ", ".join(f"python{v}" for v in seen.pythons) or "no pythonX.Y"),
             ("image's Python", f"{python} ({python_how})" if python else python_how),
             ("used by", ", ".join(_holder_text(h) for h in seen.holders) or "no container"),
@@ -340,6 +350,47 @@ class HomeVolume(Check):
                 fix=fix,
             )
             return
+        stale = stamp_differs(host, seen.stamp_bytes)
+        if stale:
+            yield self.finding(
+                Status.WARN,
+                "stale",
+                f"volume {name} was filled by {stale[0]}; this checkout is {stale[1]}",
+                subject=name,
+                detail="The install script records the variant (COURSE_VARIANT) and a hash of "
+                "the requirement files in the stamp. "
+                + stale[2]
+                + " Reset the volume; "
+                + FIRST_BUILD
+                + ". "
+                + blocked,
+                evidence=facts,
+                fix=fix,
+            )
+            return
+        if seen.stamp and seen.stamp_bytes is None and seen.stamp_unread:
+            yield self.finding(
+                Status.INFO,
+                "stamp-unreadable",
+                f"devdoctor could not read the stamp {stamp}: {seen.stamp_unread}",
+                subject=name,
+                detail="Its presence still says the install finished; what it filled the volume "
+                "for is unknown.",
+            )
+        elif seen.stamp_bytes is not None:
+            try:
+                parse_stamp(seen.stamp_bytes)
+            except StampError as exc:
+                yield self.finding(
+                    Status.INFO,
+                    "stamp-unparsable",
+                    f"the stamp {stamp} in volume {name} is not variant=/requirements= lines: "
+                    f"{exc}",
+                    subject=name,
+                    detail="Its presence still says the install finished; which variant and "
+                    "requirements filled the volume is unknown. The README's home-volume "
+                    "section gives the line an install script writes.",
+                )
         yield self.finding(
             Status.OK,
             "populated",
@@ -421,12 +472,16 @@ def _blocked(seen: VolumeLook) -> str:
     return ""
 
 
-def _stamp_text(stamp: str | None, found: bool | None) -> str:
+def _stamp_text(stamp: str | None, seen: VolumeLook) -> str:
     if not stamp:
         return "none set in the policy ([volume] stamp)"
-    if found is None:
+    if seen.stamp is None:
         return f"{stamp}: not in this volume"
-    return f"{stamp}: {'present' if found else 'missing'}"
+    if not seen.stamp:
+        return f"{stamp}: missing"
+    if seen.stamp_bytes is not None and not seen.stamp_bytes.strip():
+        return f"{stamp}: present (empty: it records no variant or requirements)"
+    return f"{stamp}: present"
 
 
 def _holder_text(holder: Holder) -> str:

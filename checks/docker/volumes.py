@@ -115,6 +115,49 @@ def stat_path(api: Any, container: str, path: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else {}
 
 
+def read_small(api: Any, container: str, path: str, limit: int) -> tuple[bytes | None, str]:
+    """A small regular file's bytes through the archive API, or None and why not.
+
+    The engine's stat comes first (a HEAD), so a file over `limit` is never downloaded; the
+    tar stream is then read to at most the file's size and two headers, and closed.
+    """
+    import tarfile  # 5 ms, only when there is a file to read
+
+    found = stat_path(api, container, path)
+    if found is None:
+        return None, "missing"
+    if found.get("linkTarget"):
+        return None, f"a symbolic link to {found['linkTarget']}, not a file"
+    size = int(found.get("size") or 0)
+    if size > limit:
+        return None, f"{size} bytes, more than a stamp's {limit}"
+    url = api._url("/containers/{0}/archive", container)
+    response = api._get(
+        url,
+        params={"path": path},
+        stream=True,
+        headers={"Accept-Encoding": "identity"},
+        timeout=CLIENT_TIMEOUT,
+    )
+    try:
+        api._raise_for_status(response)
+        raw = response.raw.read(limit + 8 * 512, decode_content=False) or b""  # PAX headers too
+    finally:
+        response.close()
+    try:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+            member = tar.next()
+            if member is None or not member.isfile():
+                return None, "not a regular file"
+            handle = tar.extractfile(member)
+            data = handle.read(limit + 1) if handle is not None else b""
+    except (tarfile.TarError, EOFError) as exc:
+        return None, f"the engine's archive of it could not be read ({exc})"
+    if len(data) > limit:
+        return None, f"more than a stamp's {limit} bytes"
+    return data, ""
+
+
 # -- what a home volume holds --------------------------------------------------------------------
 
 
@@ -137,6 +180,8 @@ class VolumeLook:
     exists: bool
     local: bool = False
     stamp: bool | None = None  # None: no stamp to look for
+    stamp_bytes: bytes | None = None  # its content when present and small enough to read
+    stamp_unread: str = ""  # why the content was not read
     pythons: tuple[str, ...] = ()
     holders: tuple[Holder, ...] = ()
     created: str | None = None
@@ -167,8 +212,15 @@ def volume_names(api: Api) -> list[str]:
     return sorted(str(v.get("Name")) for v in api.volumes())
 
 
-def look(host: Host, volume: str, *, prefix: str = "", stamp: str | None = None) -> VolumeLook:
-    """Look into a volume: ~/.local, the stamp file, ~/.local/lib/pythonX.Y.
+def look(
+    host: Host,
+    volume: str,
+    *,
+    prefix: str = "",
+    stamp: str | None = None,
+    stamp_limit: int = 4096,
+) -> VolumeLook:
+    """Look into a volume: ~/.local, the stamp file and its content, ~/.local/lib/pythonX.Y.
 
     `prefix` is where the volume is mounted, relative to the home: "" for the home itself,
     ".local" for a volume mounted at ~/.local. Paths are given relative to the home. Only
@@ -187,13 +239,21 @@ def look(host: Host, volume: str, *, prefix: str = "", stamp: str | None = None)
             return path is not None and stat_path(sdk, container, path) is not None
 
         local = there(".local")
-        found_stamp = there(stamp) if stamp and inside(prefix, stamp) else None
+        stamp_path = inside(prefix, stamp) if stamp else None
+        found_stamp = None if stamp_path is None else there(str(stamp))
+        content, unread = (
+            read_small(sdk, container, stamp_path, stamp_limit)
+            if found_stamp and stamp_path is not None
+            else (None, "")
+        )
         pythons = tuple(v for v in PYTHONS if there(f".local/lib/python{v}")) if local else ()
     return VolumeLook(
         volume,
         exists=True,
         local=local,
         stamp=found_stamp,
+        stamp_bytes=content,
+        stamp_unread=unread,
         pythons=pythons,
         holders=users,
         created=inspected.get("CreatedAt"),

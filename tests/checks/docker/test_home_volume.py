@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -178,7 +179,7 @@ def test_populated_volume_from_an_object_mount(
     assert ok.status is Status.OK
     assert ok.summary == f"volume {name} holds ~/.local for Python 3.11: rebuilds are fast"
     facts = dict(ok.evidence)
-    assert facts["stamp"] == f"{STAMP}: present"
+    assert facts["stamp"] == f"{STAMP}: present (empty: it records no variant or requirements)"
     assert facts["image's Python"] == "3.11 (the image's tag (python:3.11-slim))"
     assert images(docker_engine) - before <= {EMPTY_IMAGE}  # nothing pulled
 
@@ -249,7 +250,7 @@ def test_volume_mounted_at_dot_local(docker_engine: Engine, made: Made, tmp_path
     repo = course(tmp_path, config, POLICY_STAMP)
     found = check(host_for(docker_engine, tmp_path, repo))
     assert found["populated"].summary.startswith(f"volume {name} holds ~/.local for Python 3.11")
-    assert dict(found["populated"].evidence)["stamp"] == f"{STAMP}: present"
+    assert dict(found["populated"].evidence)["stamp"].startswith(f"{STAMP}: present (empty")
 
 
 # -- which state -----------------------------------------------------------------------------------
@@ -515,3 +516,204 @@ def test_image_python_comes_from_the_dockerfiles_final_stage(tmp_path: Path) -> 
     (folder / "devcontainer.json").write_text('{"build": {"dockerfile": "Dockerfile"}}')
     config = load(ConfigFile(folder / "devcontainer.json", "default"))
     assert _dockerfile_python(config) == ("3.12", "FROM python:3.12-slim (last FROM in Dockerfile)")
+
+
+# -- the stamp's variant and requirements -----------------------------------------------------------
+
+INSTALL_LAST_STEP = (
+    "printf 'variant=%s\\nrequirements=%s\\n' \"$COURSE_VARIANT\" "
+    "\"$(cat requirements.txt | sha256sum | cut -d' ' -f1)\" > ~/.local/.course-installed"
+)
+"""The line the README gives course staff, run verbatim by the tests' install."""
+REQUIREMENTS = b"numpy==1.26.4\ntorch==2.3.1\n"
+
+
+def variant_course(
+    tmp: Path, variant: str | None = "gpu", requirements: bytes = REQUIREMENTS
+) -> tuple[Path, str]:
+    """A course whose configuration names its variant in containerEnv, and its home volume."""
+    name = f"home-{uuid.uuid4().hex[:10]}"
+    config: dict[str, object] = {"image": "python:3.11", "mounts": [mount(name)]}
+    if variant is not None:
+        config["containerEnv"] = {"COURSE_VARIANT": variant}
+    repo = course(tmp, config, POLICY_STAMP)
+    (repo / "requirements.txt").write_bytes(requirements)
+    return repo, name
+
+
+def install(engine: Engine, volume: str, variant: str, requirements: bytes) -> None:
+    """A course's install in the container: packages, then the README's stamp line, last.
+
+    The requirement file is copied into the container's working folder as the checkout is
+    mounted there; the stamp line runs verbatim in the image's sh.
+    """
+    script = (
+        "mkdir -p ~/.local/lib/python3.11/site-packages /tmp/workspace && cd /tmp/workspace && "
+        "cat > requirements.txt && " + INSTALL_LAST_STEP
+    )
+    engine.docker(
+        "run", "--rm", "-i", "--network", "none", "--user", "vscode",
+        "--env", "HOME=/home/vscode", "--env", f"COURSE_VARIANT={variant}",
+        "-v", f"{volume}:/home/vscode", engine.tiny_image, "sh", "-c", script,
+        input=requirements,
+    )  # fmt: skip
+
+
+def write_stamp(engine: Engine, volume: str, content: bytes) -> None:
+    """A volume whose install finished and whose stamp holds exactly `content`."""
+    engine.docker(
+        "run", "--rm", "-i", "--network", "none", "-v", f"{volume}:/v", engine.tiny_image,
+        "sh", "-c", f"mkdir -p /v/.local/lib/python3.11 && cat > /v/{STAMP}",
+        input=content,
+    )  # fmt: skip
+
+
+def sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_the_readme_gives_the_stamp_line_the_tests_run() -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    assert INSTALL_LAST_STEP in readme
+    assert '"containerEnv": {"COURSE_VARIANT": "gpu"}' in readme
+
+
+def test_a_stamp_of_this_variant_and_requirements_is_ok(
+    docker_engine: Engine, made: Made, tmp_path: Path
+) -> None:
+    repo, name = variant_course(tmp_path)
+    made.volumes.append(name)
+    install(docker_engine, name, "gpu", REQUIREMENTS)
+    found = check(host_for(docker_engine, tmp_path, repo))
+    ok = found["populated"]
+    assert ok.status is Status.OK and set(found) == {"populated"}
+    facts = dict(ok.evidence)
+    assert facts["stamp"] == f"{STAMP}: present"
+    assert facts["filled by"] == f"variant gpu with requirements {sha(REQUIREMENTS)[:12]}…"
+    assert (
+        facts["this checkout's variant"] == "gpu (containerEnv COURSE_VARIANT in devcontainer.json)"
+    )
+    assert facts["this checkout's requirements"] == (
+        f"{sha(REQUIREMENTS)[:12]}… (sha256 of requirements.txt)"
+    )
+
+
+def test_a_stamp_of_another_variant_is_stale(
+    docker_engine: Engine, made: Made, tmp_path: Path
+) -> None:
+    repo, name = variant_course(tmp_path, "gpu")
+    made.volumes.append(name)
+    install(docker_engine, name, "gpufrozen", REQUIREMENTS)
+    cid = holder(docker_engine, made, name, repo)
+    stale = check(host_for(docker_engine, tmp_path, repo))["stale"]
+    digest = sha(REQUIREMENTS)[:12]
+    assert stale.status is Status.WARN
+    assert stale.summary == (
+        f"volume {name} was filled by variant gpufrozen with requirements {digest}…; "
+        f"this checkout is gpu with requirements {digest}…"
+    )
+    assert "filled for variant gpufrozen" in stale.detail
+    assert "requirement files changed" not in stale.detail
+    assert stale.fix is not None and stale.fix.destructive
+    (change,) = stale.fix.changes
+    assert isinstance(change, ResetVolume) and change.containers == (cid,)
+
+
+def test_a_stamp_of_other_requirements_is_stale(
+    docker_engine: Engine, made: Made, tmp_path: Path
+) -> None:
+    repo, name = variant_course(tmp_path, "cpu")
+    made.volumes.append(name)
+    install(docker_engine, name, "cpu", REQUIREMENTS)
+    changed = REQUIREMENTS + b"scipy==1.13.1\n"
+    (repo / "requirements.txt").write_bytes(changed)  # a pull brought a new package
+    stale = check(host_for(docker_engine, tmp_path, repo))["stale"]
+    assert stale.summary == (
+        f"volume {name} was filled by variant cpu with requirements {sha(REQUIREMENTS)[:12]}…; "
+        f"this checkout is cpu with requirements {sha(changed)[:12]}…"
+    )
+    assert "requirement files changed" in stale.detail
+    assert "filled for variant" not in stale.detail
+
+
+def test_requirements_are_hashed_in_the_policys_order(
+    docker_engine: Engine, made: Made, tmp_path: Path
+) -> None:
+    repo, name = variant_course(tmp_path, "cpu")
+    made.volumes.append(name)
+    (repo / "dev.txt").write_bytes(b"pytest==8.2.0\n")
+    policy = POLICY_STAMP + '[requirements]\nfiles = ["requirements.txt", "dev.txt"]\n'
+    (repo / ".devdoctor.toml").write_text(policy, encoding="utf-8")
+    install(docker_engine, name, "cpu", REQUIREMENTS + b"pytest==8.2.0\n")  # cat a b | sha256sum
+    found = check(host_for(docker_engine, tmp_path, repo))
+    assert set(found) == {"populated"}
+    assert dict(found["populated"].evidence)["this checkout's requirements"].endswith(
+        "(sha256 of requirements.txt + dev.txt)"
+    )
+
+
+def test_the_variant_is_the_branch_when_no_containerenv_names_it(
+    docker_engine: Engine, made: Made, tmp_path: Path
+) -> None:
+    repo, name = variant_course(tmp_path, None)
+    made.volumes.append(name)
+    subprocess.run(["git", "init", "-q", "-b", "gpufrozen", str(repo)], check=True, timeout=30)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    install(docker_engine, name, "gpu", REQUIREMENTS)
+    env = {**engine_env(docker_engine, tmp_path), "PATH": str(tools)}
+    stale = check(docker_host(tmp_path, env=env, repo=repo))["stale"]
+    assert "; this checkout is gpufrozen with requirements" in stale.summary
+    assert dict(stale.evidence)["this checkout's variant"] == "gpufrozen (git branch gpufrozen)"
+
+
+def test_an_empty_stamp_only_says_the_install_finished(
+    docker_engine: Engine, made: Made, tmp_path: Path
+) -> None:
+    repo, name = variant_course(tmp_path)
+    made.volumes.append(name)
+    fill(docker_engine, name)  # `touch` of the stamp, as courses did before the format
+    found = check(host_for(docker_engine, tmp_path, repo))
+    assert set(found) == {"populated"}
+    facts = dict(found["populated"].evidence)
+    assert facts["stamp"] == f"{STAMP}: present (empty: it records no variant or requirements)"
+    assert "filled by" not in facts
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
+        (b"installed on tuesday\n", "line 1 is not key=value: 'installed on tuesday'"),
+        (b"variant=gpu\nrequirements=latest\n", "requirements is not a sha256"),
+    ],
+)
+def test_a_garbage_stamp_is_said_and_compares_nothing(
+    docker_engine: Engine, made: Made, tmp_path: Path, content: bytes, why: str
+) -> None:
+    repo, name = variant_course(tmp_path)
+    made.volumes.append(name)
+    write_stamp(docker_engine, name, content)
+    found = check(host_for(docker_engine, tmp_path, repo))
+    assert set(found) == {"stamp-unparsable", "populated"}
+    said = found["stamp-unparsable"]
+    assert said.status is Status.INFO
+    assert said.summary.startswith(
+        f"the stamp {STAMP} in volume {name} is not variant=/requirements= lines: {why}"
+    )
+
+
+def test_a_stamp_too_large_to_be_one_is_not_downloaded(
+    docker_engine: Engine, made: Made, tmp_path: Path
+) -> None:
+    repo, name = variant_course(tmp_path)
+    made.volumes.append(name)
+    write_stamp(docker_engine, name, b"variant=gpu\n" + b"#" * 200_000 + b"\n")
+    found = check(host_for(docker_engine, tmp_path, repo))
+    assert found["stamp-unreadable"].summary == (
+        f"devdoctor could not read the stamp {STAMP}: 200013 bytes, more than a stamp's 4096"
+    )
+    assert found["populated"].status is Status.OK
