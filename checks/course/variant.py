@@ -8,6 +8,7 @@ usable NVIDIA GPU). Each answer is computed once per run and shared by every che
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from devdoctor import Host
@@ -41,21 +42,30 @@ def chosen_config(host: Host) -> tuple[ConfigFile | None, str]:
 
 MAINLINE = frozenset({"main", "master", "trunk", "default", "develop"})
 """Branch names that say nothing about a variant: the report leaves them out."""
+_VARIANT_BRANCH = re.compile(r"^(?:cpu|gpu)(?:[-_]?frozen)?$", re.IGNORECASE)
 
 
 def variant_fact(host: Host) -> tuple[str | None, str]:
     """The variant's name (or None) and why it was chosen: the framework's `variant` fact.
 
     A course may ship its variants as git branches (cpu, cpufrozen, gpu, gpufrozen) rather
-    than folders, so the checkout's branch is named with it: `default@gpufrozen`.
+    than folders, so the checkout's branch is named with it: `default@gpufrozen`. Only a branch
+    named like a variant counts: a student's own branch (`my-work`) is not one.
     """
     chosen, why = chosen_config(host)
     if chosen is None:
         return None, why
     branch = git_branch(host)
-    if branch and branch not in MAINLINE:
+    if branch and is_variant_branch(branch, {c.variant for c in configs(host)}):
         return f"{chosen.variant}@{branch}", f"{why}; git branch {branch}"
     return chosen.variant, why
+
+
+def is_variant_branch(branch: str, folders: set[str]) -> bool:
+    """`cpu`, `gpu`, `cpufrozen`, `gpu-frozen`..., or the name of one of the course's folders."""
+    return branch not in MAINLINE and (
+        bool(_VARIANT_BRANCH.match(branch)) or branch in folders - {"default"}
+    )
 
 
 def git_branch(host: Host) -> str | None:

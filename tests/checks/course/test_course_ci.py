@@ -50,3 +50,6 @@ def test_the_variant_names_the_branch(tmp_path: Path) -> None:
     )
     report = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
     assert json.loads(report.stdout)["host"]["variant"] == "default@gpufrozen"
+    git(repo, env, "checkout", "-q", "-b", "my-work")  # a student's own branch is no variant
+    host = Host(env=env, options=RunOptions(repo=str(repo)))
+    assert variant_fact(host) == ("default", "the only configuration")
