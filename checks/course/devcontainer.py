@@ -20,6 +20,7 @@ from devdoctor.repo import git_ls, on_windows_drive, policy, rel
 from devdoctor.resources import cpu_count, disk_free, docker_data_place, host_ram, vm_memory
 from devdoctor.sizes import live_meets
 
+from .commands import invocations, named_files
 from .compose import ComposeProject, Service, Volume, provides, read_compose
 from .configs import (
     LIFECYCLE_KEYS,
@@ -31,7 +32,6 @@ from .configs import (
     load,
     referenced_paths,
 )
-from .shell import invocations, named_files
 from .variant import (
     chosen_config,
     chosen_devcontainer,

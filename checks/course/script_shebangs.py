@@ -30,6 +30,7 @@ from devdoctor import (
 from devdoctor.checks.image import dockerfile_text, final_image
 from devdoctor.repo import rel
 
+from .commands import command_bashisms
 from .configs import DevcontainerConfig, key_line
 from .scripts import (
     FIX_LIMIT,
@@ -44,7 +45,6 @@ from .shell import (
     RunAs,
     ScriptReport,
     analyze,
-    command_bashisms,
     repair,
     shebang_program,
 )

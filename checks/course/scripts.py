@@ -12,8 +12,9 @@ from pathlib import Path
 from devdoctor import Host
 from devdoctor.repo import git_ls
 
+from .commands import invocations
 from .configs import ConfigError, DevcontainerConfig, load
-from .shell import HEADER_BYTES, SHELLS, RunAs, invocations, shebang_program
+from .shell import HEADER_BYTES, SHELLS, RunAs, shebang_program
 from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
 
 SCRIPT_SUFFIXES = (".sh", ".bash")

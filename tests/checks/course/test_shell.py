@@ -10,13 +10,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from devdoctor.checks.course.commands import invocations
 from devdoctor.checks.course.shell import (
     HEADER_BYTES,
     Invocation,
     Problem,
     RunAs,
     analyze,
-    invocations,
     repair,
     shebang_program,
 )
