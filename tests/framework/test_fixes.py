@@ -144,6 +144,7 @@ def machine(tmp_path: Path) -> Machine:
     log = tmp_path / "commands.log"
     for name, body in {
         "record": f'echo "$*" >> {log}\n',
+        "git": f'echo "git $*" >> {log}\n',
         "fail": 'echo "first line" >&2; echo "permission denied: the last line" >&2; exit 1\n',
     }.items():
         (bindir / name).write_text("#!/bin/sh\n" + body)
@@ -385,20 +386,25 @@ def test_set_mode_and_run_command_changes(machine: Machine, tmp_path: Path) -> N
     machine.write(SCRIPT, b"#!/bin/sh\necho hi\n", mode=0o644)
     extra = (
         SetMode(SCRIPT, 0o644, 0o755),
-        RunCommand(("record", "applied"), why="tell the demo", undo_argv=("record", "undone")),
+        RunCommand(
+            ("git", "config", "core.autocrlf", "input"),
+            why="tell the demo",
+            undo_argv=("git", "config", "core.autocrlf", "true"),
+        ),
     )
     result, said, _ = fix(DemoCheck(extra=extra), machine.host, yes=True)
     assert result.outcome is Outcome.VERIFIED
     assert machine.mode(SCRIPT) == 0o755
-    assert (tmp_path / "commands.log").read_text() == "applied\n"
+    log = tmp_path / "commands.log"
+    assert log.read_text() == "git config core.autocrlf input\n"
     assert "chmod 755 /opt/course/run.sh   (now 644)" in said
-    assert "$ record applied\n  # tell the demo" in said
+    assert "$ git config core.autocrlf input\n  # tell the demo" in said
     undone, undo_said = undo_last(machine, yes=True)
     assert undone.outcome is Outcome.UNDONE
     assert machine.mode(SCRIPT) == 0o644
     assert machine.read(TARGET) == BAD
-    assert (tmp_path / "commands.log").read_text() == "applied\nundone\n"
-    assert undo_said[1:3] == ["$ record undone", "chmod 644 /opt/course/run.sh"]
+    assert log.read_text() == "git config core.autocrlf input\ngit config core.autocrlf true\n"
+    assert undo_said[1:3] == ["$ git config core.autocrlf true", "chmod 644 /opt/course/run.sh"]
     assert "+bad" in undo_said[3]
 
 
@@ -440,7 +446,7 @@ def test_a_target_that_cannot_be_read_is_refused_before_anything_changes(
     extra = (WriteFile("/srv/inside/x.conf", None, b"x"),)
     result, _, _ = fix(DemoCheck(extra=extra), machine.host, yes=True)
     assert result.outcome is Outcome.REFUSED
-    assert "cannot read /srv/inside/x.conf" in result.message
+    assert "/srv/inside" in result.message and "Not a directory" in result.message
     assert machine.read(TARGET) == BAD
     assert machine.entries() == []
 
