@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
+import signal
 import sys
 import threading
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .exits import ExitCode
@@ -119,16 +123,84 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled as Ctrl-C is, through the same rollback and cleanup."""
+
+
+def _on_signal(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+def _install_signals() -> None:
+    """A terminal closed (SIGHUP) or a `kill` (SIGTERM) ends devdoctor as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, _on_signal)
+
+
+def _usable_streams() -> None:
+    """A closed stdout is a sink, and a stream whose encoding lacks a character gets `?`."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+        elif isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `devdoctor` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return int(ExitCode.USAGE)
-    code = int(_dispatch(args))
+    _usable_streams()
+    _install_signals()
+    from .process import shutdown
+
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return int(ExitCode.USAGE)
+        code = int(_dispatch(args))
+    except KeyboardInterrupt:  # before or after the command ran
+        code = int(ExitCode.INTERRUPTED)
+    finally:
+        shutdown()  # every process tree devdoctor started dies with it, signals included
+    code = _flush_output(code)
     _exit_now(code)
     return code
+
+
+def _flush_output(code: int) -> int:
+    """Output that cannot be written (a full disk, a closed pipe) is one line, not a traceback."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _to_devnull()
+    except OSError as exc:
+        _to_devnull()
+        with contextlib.suppress(OSError, ValueError):
+            print(f"devdoctor: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return int(ExitCode.USAGE) if code == 0 else code
+    return code
+
+
+def _stdout_writable() -> bool:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _to_devnull() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _dispatch(args: argparse.Namespace) -> ExitCode:
@@ -153,13 +225,17 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         print(f"devdoctor: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except BrokenPipeError:  # `devdoctor list | head`: the reader left, which is fine
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _to_devnull()
         return ExitCode.OK
     except KeyboardInterrupt:
-        print("\ndevdoctor: interrupted", file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):
+            print("\ndevdoctor: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as exc:  # the last line of defence: a bug is exit 3, never a raw traceback
+        if isinstance(exc, OSError) and not _stdout_writable():
+            _to_devnull()
+            print(f"devdoctor: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+            return ExitCode.USAGE
         if getattr(args, "verbose", False):
             traceback.print_exc()
         print(

@@ -25,6 +25,8 @@ OUTPUT_LIMIT = 16 * 1024 * 1024
 
 _trackers: weakref.WeakSet[ProcessTracker] = weakref.WeakSet()
 _closing = threading.Event()
+_spawning = threading.Condition()
+_in_flight = 0  # Popen calls started and not yet tracked
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,10 @@ def shutdown() -> None:
     _closing.set()
     for tracker in list(_trackers):
         tracker.kill_all()
+    with _spawning:  # a thread between fork and tracking: wait for it (bounded), then again
+        _spawning.wait_for(lambda: _in_flight == 0, timeout=2.0)
+    for tracker in list(_trackers):
+        tracker.kill_all()
 
 
 def kill_tree(proc: subprocess.Popen[bytes]) -> None:
@@ -182,7 +188,12 @@ def run_command(
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     else:
         kwargs["start_new_session"] = True
+    global _in_flight
     proc: subprocess.Popen[bytes] | None = None
+    with _spawning:
+        if _closing.is_set():
+            return Completed(argv, None, reason="devdoctor is exiting")
+        _in_flight += 1
     try:
         try:
             proc = subprocess.Popen(
@@ -198,7 +209,12 @@ def run_command(
             return Completed(argv, None, missing=True, reason="not found")
         except OSError as exc:
             return Completed(argv, None, reason=exc.strerror or str(exc))
-        tracker.add(proc)
+        finally:
+            if proc is not None:
+                tracker.add(proc)
+            with _spawning:
+                _in_flight -= 1
+                _spawning.notify_all()
         try:
             return _wait(proc, argv, input, start, timeout, limit)
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from argparse import Namespace
 from pathlib import Path
@@ -13,7 +14,7 @@ from ..model import Run
 from ..render import details, plain_table, redact_json, run_json, verdict
 from ..repo import policy
 from ..ui import UI
-from .common import execute_checks, exit_code, meta, policy_warnings
+from .common import UsageError, execute_checks, exit_code, meta, policy_warnings
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
@@ -21,12 +22,15 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     for warning in policy_warnings(policy(host)):
         # stdout must stay pure JSON with --json: the warnings are inside it as well
         print(f"warning: {ui.redact(warning)}", file=sys.stderr if args.json else ui.stream)
+    if args.log:
+        refuse_output(Path(args.log), "--log")  # before the run, not after it
     results = execute_checks(args, host, ui, live=True)
     if args.json:
-        ui.stream.write(
-            json.dumps(redact_json(run_json(results, meta(host, results)), ui.redact), indent=2)
-            + "\n"
-        )
+        data = redact_json(run_json(results, meta(host, results)), ui.redact)
+        dumped = json.dumps(data, indent=2) + "\n"
+        ui.stream.write(dumped)
+        if args.log:
+            write_output(Path(args.log), dumped, "--log")
         return exit_code(results, args.strict)
     text = human(results, ui, verbose=args.verbose)
     if not ui.fancy:
@@ -46,4 +50,25 @@ def human(results: Run, ui: UI, *, verbose: bool) -> list[str]:
 
 def _write_log(path: Path, results: Run, ui: UI, *, verbose: bool) -> None:
     lines = plain_table(results.results, ui.redact) + human(results, ui, verbose=verbose)
-    path.write_text(ui.redact("\n".join(lines)) + "\n", encoding="utf-8")  # the verdict too
+    write_output(path, ui.redact("\n".join(lines)) + "\n", "--log")  # the verdict too
+
+
+def refuse_output(path: Path, flag: str) -> None:
+    """A file devdoctor cannot write is a usage error (exit 2), said before the run."""
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a folder; name a file in it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise UsageError(f"{flag} {path}: permission denied")
+
+
+def write_output(path: Path, text: str, flag: str) -> None:
+    """Write a log or a report; a full disk or a bad path is one line and exit 2."""
+    refuse_output(path, flag)
+    try:
+        with open(path, "w", encoding="utf-8", errors="replace") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {flag} {path}: {exc.strerror or exc}") from None

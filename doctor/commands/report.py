@@ -10,12 +10,15 @@ from ..exits import ExitCode
 from ..host import Host
 from ..reporting import copy_to_clipboard, render
 from ..ui import UI
-from .common import execute_checks, exit_code, meta
+from .check import refuse_output, write_output
+from .common import UsageError, execute_checks, exit_code, meta
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     """Run the checks, write the report to a file, optionally copy it."""
     args.json = False
+    if args.output:
+        refuse_output(Path(args.output), "--output")  # before the run, not after it
     results = execute_checks(args, host, ui, live=False)
     text = render(host, results, args.format, ui, meta(host, results))
     suffix = {"json": ".json", "markdown": ".md"}.get(args.format, ".txt")
@@ -27,8 +30,13 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
             / "reports"
             / f"devdoctor-report-{time.strftime('%Y%m%d-%H%M%S')}{suffix}"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot make {path.parent}: {exc.strerror or exc}; use --output FILE"
+            ) from None
+    write_output(path, text, "--output")
     ui.say(text.rstrip("\n") if args.format != "json" else f"({args.format} report)")
     ui.say("")
     ui.say(f"Report written to {path}")

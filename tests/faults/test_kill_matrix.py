@@ -27,7 +27,7 @@ SIGNALS = [
     pytest.param(signal.SIGTERM, id="SIGTERM"),
     pytest.param(signal.SIGHUP, id="SIGHUP"),
 ]
-STOPPED = {signal.SIGKILL: -9, signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+STOPPED = {signal.SIGKILL: -9, signal.SIGINT: 130, signal.SIGTERM: 130, signal.SIGHUP: 130}
 
 
 def _no_open_entries(state: Path) -> None:
