@@ -263,46 +263,57 @@ class FileLock:
                 os.unlink(self.path)
         self.token = ""
 
-    def _holder(self) -> tuple[dict[str, Any] | None, float | None]:
+    def _holder(self) -> tuple[dict[str, Any] | None, float | None, bytes | None]:
+        """The holder's record, the lock's age in seconds (None: gone) and its raw bytes."""
         try:
             age = self.primitives.now() - os.stat(self.path, follow_symlinks=False).st_mtime
             raw = read_regular(self.path, 4096)
-            data = json.loads(raw.decode()) if raw else None
         except FileNotFoundError:
-            return None, None
-        except (OSError, ValueError):
-            return None, 0.0
-        return (data if isinstance(data, dict) else None), age
+            return None, None, None
+        except OSError:
+            return None, 0.0, None
+        try:
+            data = json.loads(raw.decode()) if raw else None
+        except ValueError:
+            data = None
+        return (data if isinstance(data, dict) else None), age, raw
 
     def is_stale(self, mine: dict[str, object]) -> bool:
         """Whether the present lock file's holder is gone."""
-        holder, age = self._holder()
+        return self._judge(mine)[0]
+
+    def _judge(self, mine: dict[str, object]) -> tuple[bool, bytes | None]:
+        holder, age, raw = self._holder()
         if age is None:
-            return True  # gone meanwhile: try again
+            return True, None  # gone meanwhile: try again
         if holder is None or not isinstance(holder.get("pid"), int):
-            return age > 5.0  # a holder killed between creating and writing it
-        same_side = holder.get("host") == mine.get("host") and holder.get("platform") == mine.get(
-            "platform"
+            return age > 5.0, raw  # a holder killed between creating and writing it
+        same_side = (holder.get("host"), holder.get("platform")) == (
+            mine.get("host"),
+            mine.get("platform"),
         )
         if same_side:
-            return holder["pid"] != mine.get("pid") and not self.primitives.alive(holder["pid"])
-        return age > self.primitives.stale_after
+            pid = holder["pid"]
+            return pid != mine.get("pid") and not self.primitives.alive(pid), raw
+        return age > self.primitives.stale_after, raw
 
     def _break_if_stale(self, mine: dict[str, object]) -> None:
         """Move a stale lock aside, and make sure it was the stale one that moved."""
-        try:
-            before = os.stat(self.path, follow_symlinks=False)
-        except FileNotFoundError:
-            return
-        if not self.is_stale(mine):
+        stale, judged = self._judge(mine)
+        if not stale:
             raise LockedError(self._held_message())
+        if judged is None and not self.path.exists():
+            return
         aside = self.path.with_name(f"{self.path.name}.stale-{os.getpid()}-{time.time_ns()}")
         try:
             os.rename(self.path, aside)
         except FileNotFoundError:
             return  # another devdoctor broke it first
-        moved = os.stat(aside, follow_symlinks=False)
-        if (moved.st_ino, moved.st_dev) != (before.st_ino, before.st_dev):
+        try:
+            moved = read_regular(aside, 4096)
+        except OSError:
+            moved = None
+        if moved != judged:
             # A fresh lock was taken in between: give it back to its holder.
             with contextlib.suppress(OSError):
                 os.link(aside, self.path)
@@ -310,7 +321,7 @@ class FileLock:
             os.unlink(aside)
 
     def _held_message(self) -> str:
-        holder, _ = self._holder()
+        holder, _age, _raw = self._holder()
         who = ""
         if holder:
             who = f" (pid {holder.get('pid')} on {holder.get('platform')})"
