@@ -60,7 +60,7 @@ def test_wsl_memory_fix_stopped_at_each_step(tmp_path: Path, step: str, sig: int
     _no_lock_left(target.parent)
 
 
-@pytest.mark.parametrize("sig", SIGNALS)
+@pytest.mark.parametrize("sig", SIGNALS[:2])  # SIGTERM and SIGHUP take SIGINT's path
 @pytest.mark.parametrize("step", UNDO_STEPS)
 def test_wsl_memory_undo_stopped_at_each_step(tmp_path: Path, step: str, sig: int) -> None:
     fake = wsl_host(tmp_path)
