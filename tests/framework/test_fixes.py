@@ -815,3 +815,61 @@ def test_write_atomic_failure_leaves_the_old_target_and_no_temporary(tmp_path: P
 def test_change_errors_are_plain_words(machine: Machine) -> None:
     with pytest.raises(ChangeError, match="cannot read the mode of /nope"):
         SetMode("/nope", 0o644, 0o755).changed_since(machine.host)
+
+
+# -- recovery of an entry a crash left open ---------------------------------------------------
+
+
+def _open_entry(machine: Machine, *, owner_pid: int) -> Entry:
+    """The journal as a fix killed right after its rename leaves it."""
+    from devdoctor.journal import holder_info
+
+    machine.write(TARGET, BAD)
+    change = WriteFile(TARGET, BAD, GOOD)
+    target = machine.path(TARGET)
+    entry = new_entry(machine.state, "demo-file", "t", machine.host.root, targets=[target])
+    entry.data["owner"] = {**holder_info(), "pid": owner_pid}
+    entry.data["changes"].append(change.backup(machine.host, entry.folder))
+    entry.save()
+    machine.write(TARGET, GOOD)
+    return entry
+
+
+def test_recovery_marks_an_entry_applied_from_the_file_and_undo_then_works(
+    machine: Machine,
+) -> None:
+    from devdoctor.fixes import recover
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(10)
+    _open_entry(machine, owner_pid=dead.pid)
+    said = recover(machine.host)
+    assert "had been applied" in said[0]
+    assert machine.entries()[-1].state == "applied"
+    undone, _ = undo_last(machine, yes=True)
+    assert undone.outcome is Outcome.UNDONE
+    assert machine.read(TARGET) == BAD
+
+
+def test_recovery_leaves_an_entry_whose_process_still_runs(machine: Machine) -> None:
+    from devdoctor.fixes import recover
+
+    _open_entry(machine, owner_pid=os.getpid())
+    assert recover(machine.host) == []
+    assert machine.entries()[-1].state == "open"
+    assert machine.read(TARGET) == GOOD
+
+
+def test_recovery_puts_back_a_fix_cut_off_part_way(machine: Machine) -> None:
+    from devdoctor.fixes import recover
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(10)
+    entry = _open_entry(machine, owner_pid=dead.pid)
+    machine.write(SCRIPT, b"#!/bin/sh\n", mode=0o644)
+    entry.data["changes"].append(SetMode(SCRIPT, 0o644, 0o755).backup(machine.host, entry.folder))
+    entry.save()  # the file was replaced, the mode never changed: part-way
+    said = recover(machine.host)
+    assert "put back" in said[0]
+    assert machine.read(TARGET) == BAD and machine.mode(SCRIPT) == 0o644
+    assert machine.entries()[-1].state == "rolled-back"
