@@ -131,6 +131,17 @@ def _on_signal(signum: int, _frame: Any) -> None:
     raise Terminated(signum)
 
 
+_HANDLED = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def _handlers() -> dict[int, Any]:
+    """The present handlers of the signals devdoctor handles, to put back when main ends."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    sigs = [getattr(signal, name) for name in _HANDLED if hasattr(signal, name)]
+    return {sig: signal.getsignal(sig) for sig in sigs}
+
+
 def _install_signals() -> None:
     """A terminal closed (SIGHUP) or a `kill` (SIGTERM) ends devdoctor as Ctrl-C does."""
     if threading.current_thread() is not threading.main_thread():
@@ -140,6 +151,23 @@ def _install_signals() -> None:
         if sig is not None:
             with contextlib.suppress(OSError, ValueError):
                 signal.signal(sig, _on_signal)
+
+
+def _restore(handlers: dict[int, Any]) -> None:
+    for sig, handler in handlers.items():
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            signal.signal(sig, handler)
+
+
+def _quiet_signals() -> None:
+    """From here on devdoctor is leaving anyway: further signals are ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in _HANDLED:
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, signal.SIG_IGN)
 
 
 def _usable_streams() -> None:
@@ -156,9 +184,11 @@ def _usable_streams() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `devdoctor` console script."""
     _usable_streams()
+    before = _handlers()
     _install_signals()
-    from .process import shutdown
+    from .process import reopen, shutdown
 
+    reopen()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -169,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # before or after the command ran
         code = int(ExitCode.INTERRUPTED)
     finally:
+        _quiet_signals()  # a second Ctrl-C must not cut the cleanup short
         shutdown()  # every process tree devdoctor started dies with it, signals included
+        _restore(before)  # main() called in-process (tests) leaves the handlers as it found them
     code = _flush_output(code)
     _exit_now(code)
     return code

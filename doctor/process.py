@@ -134,6 +134,11 @@ class ProcessTracker:
             kill_tree(proc)
 
 
+def reopen() -> None:
+    """A new run in this process (main() called again, as a test does) may start commands."""
+    _closing.clear()
+
+
 def shutdown() -> None:
     """devdoctor is exiting (normally, on an error or on a signal): kill every process tree it
     started, and any a straggling thread starts from now on."""
