@@ -119,7 +119,7 @@ def write_atomic(
     target = os.path.realpath(os.fspath(path))
     folder = os.path.dirname(target) or "."
     if make_dirs:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        _private_dirs(folder)
     if mode is None:
         try:
             mode = os.stat(target).st_mode & 0o7777
@@ -141,6 +141,20 @@ def write_atomic(
             os.unlink(temp)
         raise
     _fsync_dir(folder)
+
+
+def _private_dirs(folder: str) -> None:
+    """Make `folder` and each missing parent 0700 (os.makedirs gives parents the umask's mode)."""
+    missing = []
+    while folder and not os.path.isdir(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for made in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(made, 0o700)
 
 
 def _temp_beside(target: str, permissions: int) -> tuple[int, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..exits import ExitCode
 from ..host import Host
+from ..journal import private_dir
 from ..reporting import copy_to_clipboard, render
 from ..ui import UI
 from .check import refuse_output, write_output
@@ -31,7 +32,8 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
             / f"devdoctor-report-{time.strftime('%Y%m%d-%H%M%S')}{suffix}"
         )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(host.state_dir)  # reports sit beside the journal's backups: private
+            private_dir(path.parent)
         except OSError as exc:
             raise UsageError(
                 f"cannot make {path.parent}: {exc.strerror or exc}; use --output FILE"

@@ -239,3 +239,19 @@ def test_the_state_directory_is_private_and_a_backup_keeps_the_mode(tmp_path: Pa
     [backup] = entry.folder.glob("*.old")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert backup.read_bytes() == OLD
+
+
+@pytest.mark.parametrize("command", [["check"], ["report"]])
+def test_the_state_directory_is_private_from_the_first_run(
+    tmp_path: Path, command: list[str]
+) -> None:
+    fake = wsl_host(tmp_path)
+    old = os.umask(0o022)
+    try:
+        done = fake.cli(*command)
+    finally:
+        os.umask(old)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert stat.S_IMODE(fake.state.stat().st_mode) == 0o700  # the Windows answers' cache too
+    for folder in [p for p in fake.state.rglob("*") if p.is_dir()]:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
