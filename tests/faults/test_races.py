@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from devdoctor.journal import LOCK_SUFFIX, entries
 
-from tests.fakehost import wsl_host
+from tests.fakehost import windows_host, wsl_host
 from tests.faults.trials import finish, run, start, stop_at, wait_for
 
 WSLCONFIG = "mnt/c/Users/student/.wslconfig"
@@ -100,3 +100,47 @@ def test_a_stale_lock_from_a_killed_devdoctor_is_broken(tmp_path: Path) -> None:
     again = run(argv, two)  # the other side: same host and platform here, so the pid tells
     assert again.returncode == 0, again.stdout + again.stderr
     assert target.read_bytes() == NEW
+
+
+def test_powershell_and_wsl_racing_on_one_wslconfig_never_lose_a_write(tmp_path: Path) -> None:
+    """The two sides of one laptop: devdoctor in PowerShell sees C:\\Users\\student\\.wslconfig,
+    the one in WSL /mnt/c/Users/student/.wslconfig; each has its own state directory and plans
+    its own change (the PowerShell side sees less RAM here and plans swap). The lock file beside
+    the target is what both see: either one applies and the other is refused, or the second
+    looked after the first and applied over exactly the bytes the first wrote. Undoing newest
+    first gives back exactly the old bytes."""
+    for n in range(6):
+        wsl = wsl_host(tmp_path / f"wsl{n}")
+        windows = windows_host(tmp_path / f"win{n}", wslconfig=b"unused")
+        sides = {
+            "wsl": wsl.env,
+            "powershell": {**windows.env, "DEVDOCTOR_STATE_DIR": str(tmp_path / f"ps{n}")},
+        }
+        argv = ["fix", "wsl-memory", "--yes", "--root", str(wsl.root)]
+        procs = {
+            side: subprocess.Popen(
+                ["devdoctor", *argv],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for side, env in sides.items()
+        }
+        outs = {side: p.communicate(timeout=60)[0] for side, p in procs.items()}
+        applied = [
+            (entry.id, side, entry.data["changes"][0])
+            for side, env in sides.items()
+            for entry in entries(Path(env["DEVDOCTOR_STATE_DIR"]))
+            if entry.state not in ("rolled-back", "not-applied")
+        ]
+        assert 1 <= len(applied) <= 2, outs
+        assert len(applied) == sum("=> applied" in out for out in outs.values()), outs
+        applied.sort()
+        if len(applied) == 2:  # a chain: the second changed exactly what the first wrote
+            assert applied[0][2]["new_sha256"] == applied[1][2]["old_sha256"]
+        target = wsl.file(WSLCONFIG)
+        for _id, side, _record in reversed(applied):
+            undo = run(["undo", "--yes", "--root", str(wsl.root)], sides[side])
+            assert undo.returncode == 0, undo.stdout + undo.stderr
+        assert target.read_bytes() == OLD
