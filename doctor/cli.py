@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
+import signal
 import sys
 import threading
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .exits import ExitCode
@@ -161,16 +165,116 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled as Ctrl-C is, through the same rollback and cleanup."""
+
+
+def _on_signal(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+_HANDLED = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def _handlers() -> dict[int, Any]:
+    """The present handlers of the signals devdoctor handles, to put back when main ends."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    sigs = [getattr(signal, name) for name in _HANDLED if hasattr(signal, name)]
+    return {sig: signal.getsignal(sig) for sig in sigs}
+
+
+def _install_signals() -> None:
+    """A terminal closed (SIGHUP) or a `kill` (SIGTERM) ends devdoctor as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, _on_signal)
+
+
+def _restore(handlers: dict[int, Any]) -> None:
+    for sig, handler in handlers.items():
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            signal.signal(sig, handler)
+
+
+def _quiet_signals() -> None:
+    """From here on devdoctor is leaving anyway: further signals are ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in _HANDLED:
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, signal.SIG_IGN)
+
+
+def _usable_streams() -> None:
+    """A closed stdout is a sink, and a stream whose encoding lacks a character gets `?`."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+        elif isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `devdoctor` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return int(ExitCode.USAGE)
-    code = int(_dispatch(args))
+    _usable_streams()
+    before = _handlers()
+    _install_signals()
+    from .process import reopen, shutdown
+
+    reopen()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return int(ExitCode.USAGE)
+        code = int(_dispatch(args))
+    except KeyboardInterrupt:  # before or after the command ran
+        code = int(ExitCode.INTERRUPTED)
+    finally:
+        _quiet_signals()  # a second Ctrl-C must not cut the cleanup short
+        shutdown()  # every process tree devdoctor started dies with it, signals included
+        _restore(before)  # main() called in-process (tests) leaves the handlers as it found them
+    code = _flush_output(code)
     _exit_now(code)
     return code
+
+
+def _flush_output(code: int) -> int:
+    """Output that cannot be written (a full disk, a closed pipe) is one line, not a traceback."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _to_devnull()
+    except OSError as exc:
+        _to_devnull()
+        with contextlib.suppress(OSError, ValueError):
+            print(f"devdoctor: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return int(ExitCode.USAGE) if code == 0 else code
+    return code
+
+
+def _stdout_writable() -> bool:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _to_devnull() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _dispatch(args: argparse.Namespace) -> ExitCode:
@@ -195,13 +299,17 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         print(f"devdoctor: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except BrokenPipeError:  # `devdoctor list | head`: the reader left, which is fine
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _to_devnull()
         return ExitCode.OK
     except KeyboardInterrupt:
-        print("\ndevdoctor: interrupted", file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):
+            print("\ndevdoctor: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as exc:  # the last line of defence: a bug is exit 3, never a raw traceback
+        if isinstance(exc, OSError) and not _stdout_writable():
+            _to_devnull()
+            print(f"devdoctor: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+            return ExitCode.USAGE
         if getattr(args, "verbose", False):
             traceback.print_exc()
         print(

@@ -8,9 +8,11 @@ environment, and stand-in commands first on PATH.
 from __future__ import annotations
 
 import enum
+import errno
 import os
 import platform as _platform
 import shutil
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -126,9 +128,27 @@ class Host:
     def read_bytes(
         self, path: str | os.PathLike[str], limit: int = READ_LIMIT
     ) -> tuple[bytes, bool]:
-        """At most `limit` bytes of a file, and whether there was more. Raises OSError."""
-        with self.real(path).open("rb") as handle:
-            data = handle.read(limit + 1)
+        """At most `limit` bytes of a file, and whether there was more. Raises OSError.
+
+        Opened without blocking: a FIFO (or a socket) where a file should be is refused at
+        once instead of waiting for a writer that never comes.
+        """
+        flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(self.real(path), flags)
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISDIR(mode):
+                raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+            chunks, size = [], 0
+            while size <= limit:
+                chunk = os.read(fd, min(limit + 1 - size, 1024 * 1024))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(fd)
+        data = b"".join(chunks)
         return data[:limit], len(data) > limit
 
     def is_file(self, path: str | os.PathLike[str]) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
+from urllib.parse import unquote, urlsplit
 
 from .host import Host
 from .redact import Identity, Redactor
@@ -14,11 +16,33 @@ def redactor_for(host: Host) -> Callable[[str], str]:
     return host.fact("privacy.redactor", _build)
 
 
+CREDENTIAL_VARIABLES = (
+    "DOCKER_HOST",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+"""Variables whose URLs may carry user:password@ (devdoctor prints endpoints and proxies)."""
+
+
 def _build(host: Host) -> Redactor:
     homes: list[str] = []
     identities: list[Identity] = []
+    secrets: list[str] = []
     if host.home:
         homes.append(host.home)
+        resolved = _resolved_home(host, host.home)
+        if resolved:
+            homes.append(resolved)  # a symlinked home shows up by its real path too
+    for name in CREDENTIAL_VARIABLES:
+        user, password = _userinfo(host.env.get(name, ""))
+        if user:
+            identities.append(Identity(user, "user"))
+        if password:
+            secrets.append(password)
     for name in ("USER", "LOGNAME", "USERNAME"):
         if host.env.get(name):
             identities.append(Identity(host.env[name], "user"))
@@ -34,7 +58,37 @@ def _build(host: Host) -> Redactor:
         done = host.run(["git", "config", "--get", key], timeout=3)
         if done.ok and done.out.strip():
             identities.append(Identity(done.out.strip(), kind))
-    return Redactor(homes=homes, identities=identities)
+    return Redactor(homes=homes, identities=identities, secrets=secrets)
+
+
+def _userinfo(url: str) -> tuple[str | None, str | None]:
+    """The user name and password in a URL (or in user:password@host without a scheme)."""
+    if "@" not in url:
+        return None, None
+    if "://" not in url:
+        url = "tcp://" + url
+    try:
+        parts = urlsplit(url)
+        return unquote(parts.username or "") or None, unquote(parts.password or "") or None
+    except ValueError:
+        return None, None
+
+
+def _resolved_home(host: Host, home: str) -> str | None:
+    """The home's real path when it is a link (as the host sees it), else None."""
+    real = host.real(home)
+    try:
+        resolved = os.path.realpath(real)
+    except (OSError, ValueError):
+        return None
+    if resolved == os.path.abspath(real):
+        return None
+    if host.root is not None:
+        root = str(host.root)
+        if not resolved.startswith(root + os.sep):
+            return resolved
+        return "/" + resolved[len(root) :].lstrip(os.sep)
+    return resolved
 
 
 def _hostname(host: Host) -> str | None:

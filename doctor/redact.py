@@ -63,6 +63,12 @@ _URL_USERINFO = re.compile(
     r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,20}://)([^\s/@<>\"']{1,512})@"
 )
 
+# user:password@host with the scheme already dropped (a parsed URL's netloc, "nothing is at
+# user:pass@10.0.0.5:2376"): the pair is a credential wherever it shows.
+_BARE_USERINFO = re.compile(
+    r"(?<![A-Za-z0-9._%+:/@<>-])[A-Za-z0-9._%+-]{1,64}:[^\s/@<>\"':]{1,512}@(?=[A-Za-z0-9\[<])"
+)
+
 _TOKEN = re.compile(
     r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{20,4096}"
     r"|github_pat_[A-Za-z0-9_]{20,4096}"
@@ -214,6 +220,7 @@ _MAX_PASSES = 4
 
 _ALWAYS: tuple[tuple[re.Pattern[str], _Replacement], ...] = (
     (_URL_USERINFO, _url_userinfo),
+    (_BARE_USERINFO, "<token>@"),
     (_TOKEN, "<token>"),
     (_AUTHORIZATION, _assignment),
     (_BEARER, r"\1<token>"),
@@ -288,7 +295,19 @@ def _home_forms(home: str) -> list[tuple[str, bool, str]]:
 class Redactor:
     """Replaces what identifies a student or their machine; keeps what helps fix it."""
 
-    def __init__(self, *, homes: Iterable[str] = (), identities: Iterable[Identity] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        homes: Iterable[str] = (),
+        identities: Iterable[Identity] = (),
+        secrets: Iterable[str] = (),
+    ) -> None:
+        # Secrets devdoctor read itself (a password in DOCKER_HOST): replaced wherever they
+        # show, whatever their length, as long as they cannot be one of devdoctor's words.
+        known = sorted({v for v in secrets if len(v) >= 4 and v.lower() not in OWN_WORDS}, key=len)
+        self._secrets = self._alternation(
+            [re.escape(v) for v in reversed(known)], r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
+        )
         forms = sorted(
             (form for home in homes for form in _home_forms(home)),
             key=lambda form: len(form[0]),
@@ -349,6 +368,8 @@ class Redactor:
 
     def _pass(self, text: str) -> str:
         text = _redact_private_keys(text)
+        if self._secrets is not None:
+            text = self._secrets.sub("<token>", text)
         for pattern, replacement in _ALWAYS:
             text = pattern.sub(replacement, text)
         if self._homes is not None:

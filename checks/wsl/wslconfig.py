@@ -102,10 +102,13 @@ def wsl_bytes(value: str) -> int | None:
     digits, unit = value[:end], value[end:]
     if not digits or unit not in _UNITS:
         return None
-    if int(digits) == 0 and digits != "0":  # WSL's zero check wants exactly one "0" digit
+    significant = digits.lstrip("0")
+    if not significant and digits != "0":  # WSL's zero check wants exactly one "0" digit
         return None
-    # strtoull saturates at 2**64 - 1 and the multiplication wraps, as in WSL's uint64_t.
-    return (min(int(digits), 2**64 - 1) * _UNITS[unit]) % 2**64
+    # strtoull saturates at 2**64 - 1 and the multiplication wraps, as in WSL's uint64_t; more
+    # than 20 digits saturates without converting them (Python refuses 4,300 digits).
+    number = 2**64 - 1 if len(significant) > 20 else min(int(digits), 2**64 - 1)
+    return (number * _UNITS[unit]) % 2**64
 
 
 def parse_bool(value: str) -> bool | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from argparse import Namespace
 from pathlib import Path
 
 from ..ci_output import github_annotations, sarif, step_summary
+from ..errors import UsageError
 from ..exits import ExitCode
 from ..host import Host
 from ..model import Run
@@ -23,13 +25,16 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     for warning in policy_warnings(policy(host)):
         # stdout must stay pure JSON with --json: the warnings are inside it as well
         print(f"warning: {ui.redact(warning)}", file=sys.stderr if args.json else ui.stream)
+    if args.log:
+        refuse_output(Path(args.log), "--log")  # before the run, not after it
     results = execute_checks(args, host, ui, live=True)
     _for_ci(args, host, results, ui)
     if args.json:
-        ui.stream.write(
-            json.dumps(redact_json(run_json(results, meta(host, results)), ui.redact), indent=2)
-            + "\n"
-        )
+        data = redact_json(run_json(results, meta(host, results)), ui.redact)
+        dumped = json.dumps(data, indent=2) + "\n"
+        ui.stream.write(dumped)
+        if args.log:
+            write_output(Path(args.log), dumped, "--log")
         return exit_code(results, args.strict)
     text = human(results, ui, verbose=args.verbose, help_urls=dict(policy(host).help))
     if not ui.fancy:
@@ -53,7 +58,7 @@ def human(
 
 def _write_log(path: Path, results: Run, ui: UI, *, verbose: bool) -> None:
     lines = plain_table(results.results, ui.redact) + human(results, ui, verbose=verbose)
-    path.write_text(ui.redact("\n".join(lines)) + "\n", encoding="utf-8")  # the verdict too
+    write_output(path, ui.redact("\n".join(lines)) + "\n", "--log")  # the verdict too
 
 
 def _for_ci(args: Namespace, host: Host, results: Run, ui: UI) -> None:
@@ -81,3 +86,24 @@ def _explanation(cid: str) -> str:
         return ""
     check = builtin_check(cid)
     return " ".join((check.explanation or type(check).__doc__ or "").split())
+
+
+def refuse_output(path: Path, flag: str) -> None:
+    """A file devdoctor cannot write is a usage error (exit 2), said before the run."""
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a folder; name a file in it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise UsageError(f"{flag} {path}: permission denied")
+
+
+def write_output(path: Path, text: str, flag: str) -> None:
+    """Write a log or a report; a full disk or a bad path is one line and exit 2."""
+    refuse_output(path, flag)
+    try:
+        with open(path, "w", encoding="utf-8", errors="replace") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {flag} {path}: {exc.strerror or exc}") from None

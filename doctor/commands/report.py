@@ -9,15 +9,19 @@ from pathlib import Path
 from ..errors import UsageError
 from ..exits import ExitCode
 from ..host import Host
+from ..journal import private_dir
 from ..repo import policy
 from ..reporting import copy_to_clipboard, render
 from ..ui import UI
+from .check import refuse_output, write_output
 from .common import execute_checks, exit_code, meta
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     """Run the checks, write the report to a file, optionally copy it."""
     args.json = False
+    if args.output:
+        refuse_output(Path(args.output), "--output")  # before the run, not after it
     results = execute_checks(args, host, ui, live=False)
     evidence = build_log_lines(args.build_log) if getattr(args, "build_log", None) else {}
     text = render(host, results, args.format, ui, meta(host, results, report=True), evidence)
@@ -30,8 +34,14 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
             / "reports"
             / f"devdoctor-report-{time.strftime('%Y%m%d-%H%M%S')}{suffix}"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+        try:
+            private_dir(host.state_dir)  # reports sit beside the journal's backups: private
+            private_dir(path.parent)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot make {path.parent}: {exc.strerror or exc}; use --output FILE"
+            ) from None
+    write_output(path, text, "--output")
     ui.say(text.rstrip("\n") if args.format != "json" else f"({args.format} report)")
     ui.say("")
     ui.say(f"Report written to {path}")

@@ -5,21 +5,36 @@ from __future__ import annotations
 from argparse import Namespace
 
 from ..exits import ExitCode
-from ..fixes import UNDOABLE, Consent, undo_entry
+from ..fixes import UNDOABLE, Consent, recover, under_sudo, undo_entry
 from ..host import Host
 from ..journal import entries
 from ..ui import UI
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
-    """The newest undoable entry (or the one named) is put back, all of it or nothing."""
-    found = entries(host.state_dir)
+    """The newest undoable entry (or the one named) is put back, all of it or nothing.
+
+    An entry a crash left open is recovered first (rolled back, or marked applied), so that
+    what a killed fix changed can always be undone.
+    """
     if args.list:
+        found = entries(host.state_dir)
         if not found:
             ui.say("No fixes recorded yet.")
         for entry in found:
             ui.say(f"{entry.id}  {entry.state:<16} {entry.data.get('title', '')}")
         return ExitCode.OK
+    refusal = under_sudo()
+    if refusal:
+        ui.say(refusal)
+        return ExitCode.NOT_APPLIED
+    if args.dry_run:
+        if any(e.state == "open" for e in entries(host.state_dir)):
+            ui.say("An interrupted fix is recorded; `devdoctor undo` recovers it first.")
+    else:
+        for line in recover(host):
+            ui.say(line)
+    found = entries(host.state_dir)
     undoable = [e for e in found if e.state in UNDOABLE]
     if args.id:
         undoable = [e for e in undoable if args.id in (e.id, e.data.get("fix"))]

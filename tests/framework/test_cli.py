@@ -291,3 +291,38 @@ def test_windows_fix_without_a_terminal_still_says_to_run_wsl_shutdown(tmp_path:
     done = fake.cli("fix", "wsl-memory", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Not run. When your work is saved, run `wsl --shutdown` in PowerShell." in done.stdout
+
+
+INPROCESS = """\
+import json, os, signal, sys
+import devdoctor.cli as cli
+cli._exit_now = lambda code: None  # stay, to look afterwards
+sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+before = [signal.getsignal(s) for s in sigs]
+codes = [cli.main(["check", "--json", "--only", "wsl-memory", "--root", sys.argv[1]]) for _ in "ab"]
+print(json.dumps({"codes": codes, "handlers": before == [signal.getsignal(s) for s in sigs]}),
+      file=sys.stderr)
+"""
+
+
+def test_main_twice_in_one_process_leaves_the_signal_handlers_and_runs_commands(
+    tmp_path: Path,
+) -> None:
+    fake = wsl_host(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", INPROCESS, str(fake.root)],
+        env=fake.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    said = json.loads(done.stderr.strip().splitlines()[-1])
+    assert said == {"codes": [1, 1], "handlers": True}, done.stderr
+    # the second run asked powershell.exe again: its commands were not refused as "exiting"
+    assert "devdoctor is exiting" not in done.stdout
+    runs = [json.loads(part) for part in done.stdout.replace("}\n{", "}\n\x00{").split("\x00")]
+    # the same answers (the second one from the day's cache the first run wrote)
+    assert [(r["status"], r["summary"]) for r in runs[0]["results"]] == [
+        (r["status"], r["summary"]) for r in runs[1]["results"]
+    ]

@@ -144,6 +144,7 @@ def machine(tmp_path: Path) -> Machine:
     log = tmp_path / "commands.log"
     for name, body in {
         "record": f'echo "$*" >> {log}\n',
+        "git": f'echo "git $*" >> {log}\n',
         "fail": 'echo "first line" >&2; echo "permission denied: the last line" >&2; exit 1\n',
     }.items():
         (bindir / name).write_text("#!/bin/sh\n" + body)
@@ -385,20 +386,25 @@ def test_set_mode_and_run_command_changes(machine: Machine, tmp_path: Path) -> N
     machine.write(SCRIPT, b"#!/bin/sh\necho hi\n", mode=0o644)
     extra = (
         SetMode(SCRIPT, 0o644, 0o755),
-        RunCommand(("record", "applied"), why="tell the demo", undo_argv=("record", "undone")),
+        RunCommand(
+            ("git", "config", "core.autocrlf", "input"),
+            why="tell the demo",
+            undo_argv=("git", "config", "core.autocrlf", "true"),
+        ),
     )
     result, said, _ = fix(DemoCheck(extra=extra), machine.host, yes=True)
     assert result.outcome is Outcome.VERIFIED
     assert machine.mode(SCRIPT) == 0o755
-    assert (tmp_path / "commands.log").read_text() == "applied\n"
+    log = tmp_path / "commands.log"
+    assert log.read_text() == "git config core.autocrlf input\n"
     assert "chmod 755 /opt/course/run.sh   (now 644)" in said
-    assert "$ record applied\n  # tell the demo" in said
+    assert "$ git config core.autocrlf input\n  # tell the demo" in said
     undone, undo_said = undo_last(machine, yes=True)
     assert undone.outcome is Outcome.UNDONE
     assert machine.mode(SCRIPT) == 0o644
     assert machine.read(TARGET) == BAD
-    assert (tmp_path / "commands.log").read_text() == "applied\nundone\n"
-    assert undo_said[1:3] == ["$ record undone", "chmod 644 /opt/course/run.sh"]
+    assert log.read_text() == "git config core.autocrlf input\ngit config core.autocrlf true\n"
+    assert undo_said[1:3] == ["$ git config core.autocrlf true", "chmod 644 /opt/course/run.sh"]
     assert "+bad" in undo_said[3]
 
 
@@ -440,7 +446,7 @@ def test_a_target_that_cannot_be_read_is_refused_before_anything_changes(
     extra = (WriteFile("/srv/inside/x.conf", None, b"x"),)
     result, _, _ = fix(DemoCheck(extra=extra), machine.host, yes=True)
     assert result.outcome is Outcome.REFUSED
-    assert "cannot read /srv/inside/x.conf" in result.message
+    assert "/srv/inside" in result.message and "Not a directory" in result.message
     assert machine.read(TARGET) == BAD
     assert machine.entries() == []
 
@@ -809,3 +815,61 @@ def test_write_atomic_failure_leaves_the_old_target_and_no_temporary(tmp_path: P
 def test_change_errors_are_plain_words(machine: Machine) -> None:
     with pytest.raises(ChangeError, match="cannot read the mode of /nope"):
         SetMode("/nope", 0o644, 0o755).changed_since(machine.host)
+
+
+# -- recovery of an entry a crash left open ---------------------------------------------------
+
+
+def _open_entry(machine: Machine, *, owner_pid: int) -> Entry:
+    """The journal as a fix killed right after its rename leaves it."""
+    from devdoctor.journal import holder_info
+
+    machine.write(TARGET, BAD)
+    change = WriteFile(TARGET, BAD, GOOD)
+    target = machine.path(TARGET)
+    entry = new_entry(machine.state, "demo-file", "t", machine.host.root, targets=[target])
+    entry.data["owner"] = {**holder_info(), "pid": owner_pid}
+    entry.data["changes"].append(change.backup(machine.host, entry.folder))
+    entry.save()
+    machine.write(TARGET, GOOD)
+    return entry
+
+
+def test_recovery_marks_an_entry_applied_from_the_file_and_undo_then_works(
+    machine: Machine,
+) -> None:
+    from devdoctor.fixes import recover
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(10)
+    _open_entry(machine, owner_pid=dead.pid)
+    said = recover(machine.host)
+    assert "had been applied" in said[0]
+    assert machine.entries()[-1].state == "applied"
+    undone, _ = undo_last(machine, yes=True)
+    assert undone.outcome is Outcome.UNDONE
+    assert machine.read(TARGET) == BAD
+
+
+def test_recovery_leaves_an_entry_whose_process_still_runs(machine: Machine) -> None:
+    from devdoctor.fixes import recover
+
+    _open_entry(machine, owner_pid=os.getpid())
+    assert recover(machine.host) == []
+    assert machine.entries()[-1].state == "open"
+    assert machine.read(TARGET) == GOOD
+
+
+def test_recovery_puts_back_a_fix_cut_off_part_way(machine: Machine) -> None:
+    from devdoctor.fixes import recover
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(10)
+    entry = _open_entry(machine, owner_pid=dead.pid)
+    machine.write(SCRIPT, b"#!/bin/sh\n", mode=0o644)
+    entry.data["changes"].append(SetMode(SCRIPT, 0o644, 0o755).backup(machine.host, entry.folder))
+    entry.save()  # the file was replaced, the mode never changed: part-way
+    said = recover(machine.host)
+    assert "put back" in said[0]
+    assert machine.read(TARGET) == BAD and machine.mode(SCRIPT) == 0o644
+    assert machine.entries()[-1].state == "rolled-back"

@@ -654,3 +654,30 @@ def test_a_secret_never_survives(
         assert value not in out
     else:  # names are replaced as whole words, wherever they are
         assert not re.search(rf"(?<![A-Za-z0-9_]){value}(?![A-Za-z0-9_])", out, re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "nothing is at dockuser:dockpass-5555@10.20.30.40:2376, where",
+            "nothing is at <token>@<ip>:2376, where",
+        ),
+        ("tcp://dockuser:dockpass-5555@10.20.30.40:2376", "tcp://<token>@<ip>:2376"),
+        ('"endpoint": "me:pw@docker.example:2376"', '"endpoint": "<token>@docker.example:2376"'),
+        ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),  # an ssh remote stays
+        ("at 12:30 a@b.com", "at 12:30 <email>"),
+    ],
+)
+def test_user_and_password_without_a_scheme(text: str, expected: str) -> None:
+    r = Redactor()
+    assert r(text) == expected
+    assert r(r(text)) == r(text)
+
+
+def test_a_secret_read_from_the_environment_is_replaced_everywhere() -> None:
+    r = Redactor(secrets=["dockpass-5555", "pw", "docker"])
+    assert r("the password dockpass-5555 was sent") == "the password <token> was sent"
+    assert r("pw and docker stay: too short, or devdoctor's own word") == (
+        "pw and docker stay: too short, or devdoctor's own word"
+    )

@@ -85,7 +85,9 @@ def test_fix_from_a_python_pins_the_file_and_undo_puts_it_back(tmp_path: Path, f
     )
     check = devdoctor(env, "check", "--course", "--repo", str(repo), "--only", "requirements-pins")
     assert check.returncode == 0, check.stdout
-    undone = devdoctor(env, "undo", "--yes")
+    elsewhere = devdoctor(env, "undo", "--yes")  # not in the course repository: says where
+    assert elsewhere.returncode == 4 and f"--repo {repo}" in elsewhere.stdout
+    undone = devdoctor(env, "undo", "--yes", "--repo", str(repo))
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert (repo / "requirements.txt").read_text() == REQUIREMENTS
     assert git(repo, env, "status", "--porcelain") == ""
