@@ -11,6 +11,7 @@ from devdoctor import Check, Finding, Fix, Host, Scope, Status, evidence
 from devdoctor.repo import policy
 
 from .base_image import BaseImage, read_base, wheel_platforms
+from .image_resolve import resolve_in_image
 from .local_image import local_image
 from .pin_fix import Frozen, freeze, from_resolver, plan
 from .requirement_files import ENV_FILE, KnownBad, conda_pip, discover, known_bad
@@ -106,6 +107,8 @@ class RequirementsPins(Check):
             yield resolved
         elif resolved is not None:
             yield from self._deep(host, parsed, resolved)
+        if host.options.deep and base:
+            yield from self._in_image(host, parsed, roots, base)
 
     def _problems(self, parsed: Parsed) -> Iterator[Finding]:
         for p in parsed.problems:
@@ -181,7 +184,9 @@ class RequirementsPins(Check):
                 "install for the image's Python, pip's resolver walks back through older "
                 "releases, down to source releases it must compile; "
                 f"{UV_WORDS}. Pin them from an image that works: {how}, or by hand `pip "
-                "freeze` inside it; or give each a lower bound (name>=X.Y), or pin them in a "
+                "freeze` inside it; or to the versions pip's wheels-only resolve chooses: "
+                "`devdoctor fix requirements-pins --deep`; or give each a lower bound "
+                "(name>=X.Y), or pin them in a "
                 "constraints file (-c constraints.txt).",
                 evidence=evidence(files=files, requirements=counted,
                                   constraints=len(parsed.constraints)),
@@ -372,6 +377,81 @@ class RequirementsPins(Check):
                 f"every requirement installs from wheels for Python {image.python}",
                 detail=f"pip would install: {chosen}",
                 evidence=evidence(target=target, packages=len(result.chosen)),
+            )
+
+
+    def _in_image(
+        self, host: Host, parsed: Parsed, roots: list[tuple[str, bool, str]], ref: str
+    ) -> Iterator[Finding]:
+        """Where the base image is local: pip inside it, as the build runs it, names the
+        releases it would build from source (or the source build that fails)."""
+        repo = host.repo_root
+        assert repo is not None
+        if local_image(host, ref) is None:
+            return
+        files: list[tuple[str, bytes]] = []
+        for path in dict.fromkeys([*parsed.files, *(p for p, _, _ in roots)]):
+            try:
+                data, truncated = host.read_bytes(repo / path, 4 * 1024 * 1024)
+            except OSError:
+                continue
+            if not truncated:
+                files.append((path, data))
+        read = {p for p, _ in files}
+        asked = [(p, c) for p, c, _ in roots if p in read]
+        if not asked:
+            return
+        result = resolve_in_image(host, ref, files, asked)
+        where = f"in the local image {ref}"
+        if result.ok and result.from_source:
+            built = [f"{n}=={v} ({kind})" for n, v, kind in result.from_source]
+            yield self.finding(
+                Status.WARN,
+                "image-builds-from-source",
+                f"{where}, pip would build {len(built)} release"
+                f"{'s' if len(built) != 1 else ''} from source: {', '.join(built[:4])}"
+                f"{'…' if len(built) > 4 else ''}",
+                detail="\n".join(built) + "\nThe image's pip chose these without a wheel for "
+                "its Python: building them needs a compiler and the libraries' headers in the "
+                "image, and takes minutes. Pin releases that have wheels (`devdoctor check "
+                "--deep` names the newest), or install the build's apt packages in the "
+                "Dockerfile.",
+                evidence=evidence(image=ref, python=result.python,
+                                  chosen=len(result.chosen), from_source=len(built)),
+            )
+        elif result.ok:
+            yield self.finding(
+                Status.OK,
+                "image-wheels",
+                f"{where}, pip installs every requirement from wheels",
+                evidence=evidence(image=ref, chosen=len(result.chosen)),
+            )
+        elif result.problem == "build-failed":
+            names = ", ".join(result.archives) or "a source release"
+            yield self.finding(
+                Status.FAIL,
+                "image-build-fails",
+                f"{where}, pip builds {names} from source and that fails: the image "
+                "build would stop there",
+                detail=_tail(result.message),
+                evidence=evidence(image=ref, archives=names),
+            )
+        else:
+            words = {
+                "no-python": "the image has no python3 or python",
+                "old-pip": "the image's pip cannot report (pip 22.2 or newer has --report)",
+                "timeout": "pip did not finish in time",
+                "network": "pip in the container could not reach the package index",
+                "proxy": "pip in the container could not get through the proxy",
+            }.get(result.problem, "pip stopped")
+            yield self.finding(
+                Status.FAIL if result.problem in ("conflict", "no-wheel", "too-deep")
+                else Status.INFO,
+                "image-resolve-failed" if result.problem in ("conflict", "no-wheel", "too-deep")
+                else f"image-resolve-{result.problem}",
+                f"{where}: {words}",
+                detail=_tail(result.message),
+                evidence=evidence(image=ref, problem=result.problem),
             )
 
 
