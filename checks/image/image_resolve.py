@@ -67,7 +67,7 @@ class ImageResolution:
 
 def _tar(files: Sequence[tuple[str, bytes]]) -> bytes:
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
+    with tarfile.TarFile(fileobj=buffer, mode="w") as archive:
         for name, data in files:
             info = tarfile.TarInfo(name)
             info.size = len(data)
