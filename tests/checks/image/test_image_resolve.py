@@ -15,7 +15,7 @@ from devdoctor.checks.image.requirements_pins import RequirementsPins
 
 from tests.courserepo import by_code, course_env, devdoctor, make_repo, run_check
 from tests.engine import Engine, PythonImage
-from tests.pyindex import incident_index
+from tests.pyindex import Index, incident_index
 
 CONFIG = {"build": {"dockerfile": "Dockerfile", "context": ".."}}
 
@@ -119,3 +119,38 @@ def test_reports_tell_wheels_from_source_archives_checkouts_and_folders() -> Non
     assert chosen == {"a": "1", "b": "2", "c": "3", "d": "4"}
     assert source == [("b", "2", "b-2.tar.gz"), ("c", "3", "a git checkout"),
                       ("d", "4", "a local folder")]
+
+
+@pytest.mark.docker
+def test_fix_from_a_local_image_pins_from_its_real_pip_freeze(
+    tmp_path: Path, docker_engine: Engine, python_image: PythonImage
+) -> None:
+    """The course's frozen image: the Python image with nlpkit 2.0.0 installed by its own pip
+    from the local index, committed; `fix --from IMAGE` reads its freeze in a throw-away
+    container."""
+    index = Index(tmp_path / "index")
+    index.wheel("nlpkit", "2.0.0", requires=["dep>=1"])
+    index.wheel("nlpkit", "3.0.0", requires=["dep>=1"])
+    index.wheel("dep", "1.0.0")
+    frozen = "devdoctor-test/frozen:1"
+    name = f"ddk-freeze-{tmp_path.name[-12:]}"
+    with index.serve() as url:
+        docker_engine.docker(
+            "run", "--name", name, "--network", "host", "--entrypoint", "python3",
+            python_image.ref, "-m", "pip", "install", "-q", "--break-system-packages",
+            "--disable-pip-version-check", "--index-url", url, "nlpkit==2.0.0", timeout=180,
+        )
+    try:
+        docker_engine.docker("commit", name, frozen)
+    finally:
+        docker_engine.docker("rm", "-f", name, check=False)
+    repo, env = course(tmp_path, docker_engine, "http://127.0.0.1:9/simple/", python_image.ref,
+                       "nlpkit<4  # NLP\n")
+    done = devdoctor(env, "fix", "requirements-pins", "--from", frozen, "--course", "--yes",
+                     "--repo", str(repo))
+    docker_engine.docker("image", "rm", frozen, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "requirements.txt").read_text() == (
+        "nlpkit==2.0.0  # NLP\n\n# Pinned by devdoctor from a throw-away container of the image "
+        f"{frozen} (pip freeze): the packages the requirements above bring in\ndep==1.0.0\n"
+    )
