@@ -5,16 +5,14 @@ What other areas may use is exported here; the modules behind it are this area's
 
 from __future__ import annotations
 
-from .compose import ComposeProject, Service, read_compose
+from .compose import read_compose
 from .configs import ConfigError, ConfigFile, DevcontainerConfig, this_machine, variable_pattern
 from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
 
 __all__ = [
-    "ComposeProject",
     "ConfigError",
     "ConfigFile",
     "DevcontainerConfig",
-    "Service",
     "chosen_config",
     "chosen_devcontainer",
     "configs",
