@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="requirements-pins: pin from the pip freeze of this container, image or Python",
     )
     fix.add_argument(
+        "--deep",
+        action="store_true",
+        help="slower probes; requirements-pins without --from: pin to the versions pip's "
+        "wheels-only resolve chooses",
+    )
+    fix.add_argument(
         "--constraints",
         action="store_true",
         help="requirements-pins: write the other pins to a constraints file",

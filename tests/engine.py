@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import http.client
 import io
 import os
@@ -410,4 +411,148 @@ def _empty_rootfs() -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
         _tar_dir(tar, ".")
+    return buffer.getvalue()
+
+
+# The Python image: Debian's python3 and pip from this machine, for pip freeze and resolver
+# tests inside a container (DESIGN.md, Tests). Built once per session, tagged by its content.
+PYTHON_BIN = Path("/usr/bin/python3.11")
+PYTHON_STDLIB = Path("/usr/lib/python3.11")
+PYTHON_DIST = Path("/usr/lib/python3/dist-packages")
+PYTHON_IMAGE_REPO = "devdoctor-test/python"
+_STDLIB_LEFT_OUT = frozenset({
+    "test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "pydoc_data",
+    "config-3.11-x86_64-linux-gnu", "curses", "dbm", "sqlite3", "__phello__",
+})  # fmt: skip
+_DYNLOAD_LEFT_OUT = ("_test", "xx", "_ctypes_test", "_curses", "_dbm", "_gdbm", "readline",
+                     "_sqlite3", "_tkinter", "nis", "ossaudiodev", "audioop")
+_PIP_MODULES = (
+    "import sys, json, pip._internal.cli.main, pip._internal.commands.install, "
+    "pip._internal.commands.freeze, pip._internal.resolution.resolvelib.resolver, "
+    "pip._internal.network.session, pip._internal.operations.prepare, "
+    "pip._internal.models.installation_report\n"
+    "print('\\n'.join(m.__cached__ for m in list(sys.modules.values()) "
+    "if getattr(m, '__cached__', None)))"
+)
+
+
+@dataclass(frozen=True)
+class PythonImage:
+    """The Python image on the test engine: its tag, Python version and pip version."""
+
+    ref: str
+    python: str  # "3.11"
+    pip: str  # "23.0.1"
+
+
+@pytest.fixture(scope="session")
+def python_image(docker_engine: Engine) -> PythonImage:
+    """Debian's python3 (this machine's /usr/bin/python3.11, its standard library less tests,
+    GUI and build files), Debian's pip, the shared libraries `ldd` names and busybox for a
+    shell, imported once; an engine that already holds the same content is not asked again."""
+    pip_dir = PYTHON_DIST / "pip"
+    if not PYTHON_BIN.is_file() or not pip_dir.is_dir():
+        _unavailable_python("Debian's python3.11 and python3-pip are not installed here")
+    version = subprocess.run(
+        [str(PYTHON_BIN), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, timeout=30, check=True,
+    ).stdout.strip()
+    rootfs = _python_rootfs()
+    digest = hashlib.sha256(rootfs).hexdigest()[:16]
+    ref = f"{PYTHON_IMAGE_REPO}:{digest}"
+    have = docker_engine.docker("image", "inspect", "--format", "{{.Id}}", ref, check=False)
+    if have.returncode != 0:
+        docker_engine.docker(
+            "import", "--change", f"ENV {PATH_ENV}", "--change", 'CMD ["python3"]',
+            "--change", f"ENV PYTHON_VERSION={version}",
+            "-", ref, input=rootfs, timeout=180,
+        )
+    dist = next(pip_dir.parent.glob("pip-*.dist-info")).name
+    pip = dist.removeprefix("pip-").removesuffix(".dist-info")
+    return PythonImage(ref, version.rpartition(".")[0], pip)
+
+
+def _unavailable_python(reason: str) -> NoReturn:
+    if not _under_ci():
+        pytest.skip(f"no Python image: {reason}")
+    pytest.fail(f"no Python image under CI=true: {reason}", pytrace=False)
+
+
+def _python_files() -> dict[str, Path]:
+    """Image path -> file on this machine (symbolic links followed), sources and the .pyc
+    files pip's import of its install and freeze commands needs, nothing else compiled."""
+    files: dict[str, Path] = {}
+    for folder, left_out in ((PYTHON_STDLIB, _STDLIB_LEFT_OUT), (PYTHON_DIST, frozenset())):
+        roots = [folder] if folder == PYTHON_STDLIB else [
+            folder / "pip", *folder.glob("pip-*.dist-info")
+        ]
+        for root in roots:
+            for path in sorted(root.rglob("*")):
+                rel = path.relative_to(folder).parts
+                if rel[0] in left_out or {"__pycache__", "test", "tests", "idle_test"} & set(rel):
+                    continue
+                if "lib-dynload" in rel and path.name.startswith(_DYNLOAD_LEFT_OUT):
+                    continue
+                if path.is_file():
+                    files[str(path).lstrip("/")] = path.resolve()
+    compiled = subprocess.run(
+        [str(PYTHON_BIN), "-c", _PIP_MODULES], capture_output=True, text=True, timeout=60,
+        check=True, env={"PATH": "/usr/bin:/bin"},
+    ).stdout.split()
+    for cached in compiled:
+        path = Path(cached)
+        if path.is_file() and str(path).lstrip("/") not in files:
+            files[str(path).lstrip("/")] = path
+    files["usr/bin/python3.11"] = PYTHON_BIN
+    files["bin/busybox"] = BUSYBOX
+    libraries = [p for p in files.values() if p.suffix == ".so" or p == PYTHON_BIN]
+    for library in libraries:
+        listed = subprocess.run(["ldd", str(library)], capture_output=True, text=True,
+                                timeout=30, check=False).stdout
+        for line in listed.splitlines():
+            words = line.split()
+            path = words[2] if len(words) >= 3 and words[1] == "=>" else words[0]
+            if path.startswith("/") and Path(path).is_file():
+                files[path.lstrip("/")] = Path(path).resolve()
+    return files
+
+
+def _python_rootfs() -> bytes:
+    buffer = io.BytesIO()
+    files = _python_files()
+    folders = {"tmp", "root", "home", "home/vscode", "etc", "bin"}
+    for name in files:
+        parts = name.split("/")[:-1]
+        folders.update("/".join(parts[: k + 1]) for k in range(len(parts)))
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name in sorted(folders):
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o1777 if name == "tmp" else 0o755
+            info.uid = info.gid = 1000 if name == "home/vscode" else 0
+            tar.addfile(info)
+        for name, path in sorted(files.items()):
+            stat = path.stat()  # the source's mtime, so the .pyc files stay valid
+            info = tarfile.TarInfo(name)
+            info.size = stat.st_size
+            info.mode = stat.st_mode & 0o7777
+            info.mtime = int(stat.st_mtime)
+            with path.open("rb") as handle:
+                tar.addfile(info, handle)
+        for name, target in (("usr/bin/python3", "python3.11"), ("usr/bin/python", "python3.11"),
+                             ("bin/sh", "busybox"), ("usr/bin/env", "/bin/busybox")):
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            info.mode = 0o777
+            tar.addfile(info)
+        for name, data in (
+            ("etc/passwd",
+             b"root:x:0:0:root:/root:/bin/sh\nvscode:x:1000:1000:vscode:/home/vscode:/bin/sh\n"),
+            ("etc/group", b"root:x:0:\nvscode:x:1000:\n"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()

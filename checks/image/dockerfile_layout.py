@@ -313,8 +313,8 @@ class DockerfileLayout(Check):
                         f"{where}: {ins.keyword} {source} reaches outside the build context",
                         subject=where,
                         detail=f"The build context is {context}; Docker sends only that folder "
-                        "to the builder, so the build stops with 'not found'. Set build.context "
-                        "in devcontainer.json to a folder that holds the file (\"..\" for the "
+                        f"to the builder, so the build stops with 'not found'. Set "
+                        f"{b.context_from} to a folder that holds the file (\"..\" for the "
                         "repository) and write the path from there.",
                         evidence=evidence(source=source, context=str(context)),
                     )

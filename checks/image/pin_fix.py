@@ -1,6 +1,7 @@
 """`devdoctor fix requirements-pins --from CONTAINER|IMAGE|PYTHON [--constraints]`: pin the
 requirement files from an environment known to work, as the course that hit the incident did
-(`pip freeze` of its frozen image).
+(`pip freeze` of its frozen image). Without --from (`fix --deep`), the versions pip's
+wheels-only resolve chose are written the same way.
 
 The freeze comes from a Python (`PYTHON -m pip freeze`), a running container (`docker exec`)
 or a throw-away container of a local image (`docker run --rm --pull never`: never pulled
@@ -37,6 +38,13 @@ class Frozen:
     label: str
     pins: dict[str, tuple[str, str]]
     skipped: tuple[str, ...]  # editables and direct references: not pinnable by version
+    how: str = "pip freeze"  # where the versions come from, said in the pinned file
+
+
+def from_resolver(named: Mapping[str, tuple[str, str]], python: str) -> Frozen:
+    """The versions pip's resolver chose (its --report), as pins to write like a freeze's."""
+    return Frozen(f"pip's resolver for Python {python}, wheels only", dict(named), (),
+                  how="the versions it chose")
 
 
 def parse_freeze(text: str, label: str) -> Frozen:
@@ -147,8 +155,9 @@ def plan(
             new_texts[path] = new
     if primary is None:
         return None
-    rest = sorted((n, v) for key, (n, v) in frozen.pins.items() if key not in top_level)
-    header = (f"# Pinned by devdoctor from {frozen.label} (pip freeze): the packages the "
+    rest = [pin for _, pin in sorted(  # by canonical name, as pip freeze lists them
+        (key, pin) for key, pin in frozen.pins.items() if key not in top_level)]
+    header = (f"# Pinned by devdoctor from {frozen.label} ({frozen.how}): the packages the "
               "requirements above bring in")
     pins = "\n".join(f"{name}=={version}" for name, version in rest)
     full = posixpath.join(repo, primary)
@@ -173,7 +182,7 @@ def plan(
                                     new=text.encode("utf-8", errors="surrogateescape")))
     steps = ["Rebuild the container and commit the pinned files so every student gets them."]
     if missing:
-        steps.insert(0, "Not in the frozen environment, left as written: " + ", ".join(missing))
+        steps.insert(0, f"Not in {frozen.label}, left as written: " + ", ".join(missing))
     if frozen.skipped:
         steps.insert(0, "Not pinnable by version (editable or from a URL): "
                      + ", ".join(frozen.skipped))

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from devdoctor import Check, Finding, Fix, Host, Scope, Status, evidence
 from devdoctor.repo import policy
 
-from .base_image import read_base, wheel_platforms
+from .base_image import BaseImage, read_base, wheel_platforms
+from .image_resolve import resolve_in_image
 from .local_image import local_image
-from .pin_fix import freeze, plan
+from .pin_fix import Frozen, freeze, from_resolver, plan
 from .requirement_files import ENV_FILE, KnownBad, conda_pip, discover, known_bad
 from .requirements import (
     Item,
@@ -22,7 +23,7 @@ from .requirements import (
     parse_text,
     python_marker_applies,
 )
-from .resolver import candidates, pip_command, resolve
+from .resolver import Resolution, candidates, pip_command, resolve
 from .sources import Build, base_image, build, read_text
 
 PROBE_LIMIT = 12
@@ -33,6 +34,18 @@ UV_WORDS = (
 )
 
 
+@dataclass(frozen=True)
+class _Resolved:
+    """What --deep's wheels-only resolve was asked and answered, for the findings and the fix."""
+
+    image: BaseImage
+    pip: list[str]
+    files: list[str]
+    platforms: list[str]
+    target: str
+    result: Resolution
+
+
 class RequirementsPins(Check):
     """Looks at the course's requirement files (the policy's list, else requirements*.txt at
     the top and under .devcontainer, every file a `pip install -r/-c` names in the lifecycle
@@ -40,7 +53,8 @@ class RequirementsPins(Check):
     the way pip reads them. A requirement without a lower bound (`spacy`, `spacy<4.0`) lets
     pip's resolver walk back to old releases when a new one does not install, down to source
     releases that must be compiled and usually fail. With --deep, pip itself resolves them for
-    the image's Python, wheels only, and says which would be built from source.
+    the image's Python, wheels only, and says which would be built from source; `fix --deep`
+    pins the files to the versions it chose.
 
     By hand: pin every package from an image that works (`pip freeze > requirements.txt`
     inside it), or at least give each a lower bound (`spacy>=3.7,<4`) or a constraints file.
@@ -51,8 +65,9 @@ class RequirementsPins(Check):
     scope = Scope.COURSE
     timeout = 300.0
     fix_description = (
-        "pin the requirement files from the pip freeze of a working environment: "
-        "`devdoctor fix requirements-pins --from CONTAINER|IMAGE|PYTHON [--constraints]`"
+        "pin the requirement files from the pip freeze of a working environment "
+        "(`devdoctor fix requirements-pins --from CONTAINER|IMAGE|PYTHON [--constraints]`), "
+        "or to the versions pip's wheels-only resolve chose (`--deep` without --from)"
     )
 
     def skip_reason(self, host: Host) -> str | None:
@@ -86,9 +101,14 @@ class RequirementsPins(Check):
         python = image.python if image else None
         yield from self._problems(parsed)
         yield from self._known_bad(host, parsed, python)
-        yield from self._open(host, parsed, b)
-        if host.options.deep:
-            yield from self._deep(host, parsed, roots, image, base, where)
+        resolved = self._resolve(host, roots, image, base, where) if host.options.deep else None
+        yield from self._open(host, parsed, b, resolved)
+        if isinstance(resolved, Finding):
+            yield resolved
+        elif resolved is not None:
+            yield from self._deep(host, parsed, resolved)
+        if host.options.deep and base:
+            yield from self._in_image(host, parsed, roots, base)
 
     def _problems(self, parsed: Parsed) -> Iterator[Finding]:
         for p in parsed.problems:
@@ -131,7 +151,9 @@ class RequirementsPins(Check):
                                       python=entry.python or "any", source=entry.source),
                 )
 
-    def _open(self, host: Host, parsed: Parsed, b: Build | None) -> Iterator[Finding]:
+    def _open(
+        self, host: Host, parsed: Parsed, b: Build | None, resolved: _Resolved | Finding | None
+    ) -> Iterator[Finding]:
         covered = {i.name for i in parsed.constraints if i.kind != "open"}
         requirements = [i for i in parsed.requirements if i.name]
         open_ = [i for i in requirements if i.kind == "open" and i.name not in covered]
@@ -147,7 +169,7 @@ class RequirementsPins(Check):
             how = (f"`devdoctor fix requirements-pins --from {frozen}` (the course's frozen "
                    "image)" if frozen else "`devdoctor fix requirements-pins --from "
                    "CONTAINER|IMAGE|PYTHON`")
-            fix, why_not = self._pin_fix(host, parsed, b, open_)
+            fix, why_not = self._pin_fix(host, parsed, b, open_, resolved)
             if why_not:  # first, so `fix` shows it as the check's summary
                 yield self.finding(
                     Status.WARN, "pin-source", f"cannot pin from --from: {why_not}",
@@ -162,7 +184,9 @@ class RequirementsPins(Check):
                 "install for the image's Python, pip's resolver walks back through older "
                 "releases, down to source releases it must compile; "
                 f"{UV_WORDS}. Pin them from an image that works: {how}, or by hand `pip "
-                "freeze` inside it; or give each a lower bound (name>=X.Y), or pin them in a "
+                "freeze` inside it; or to the versions pip's wheels-only resolve chooses: "
+                "`devdoctor fix requirements-pins --deep`; or give each a lower bound "
+                "(name>=X.Y), or pin them in a "
                 "constraints file (-c constraints.txt).",
                 evidence=evidence(files=files, requirements=counted,
                                   constraints=len(parsed.constraints)),
@@ -184,14 +208,26 @@ class RequirementsPins(Check):
             )
 
     def _pin_fix(
-        self, host: Host, parsed: Parsed, b: Build | None, open_: list[Item]
+        self,
+        host: Host,
+        parsed: Parsed,
+        b: Build | None,
+        open_: list[Item],
+        resolved: _Resolved | Finding | None,
     ) -> tuple[Fix | None, str]:
-        """The fix, when `fix --from` named an environment; else (None, "")."""
+        """The fix: from the environment `fix --from` named, else from the versions the
+        wheels-only resolve chose (--deep); else (None, "")."""
         source = host.options.fix.source
         repo = host.repo_root
-        if not source or repo is None:
+        if repo is None:
             return None, ""
-        frozen = freeze(host, source, b.user if b is not None else None)
+        frozen: Frozen | str
+        if source:
+            frozen = freeze(host, source, b.user if b is not None else None)
+        elif isinstance(resolved, _Resolved) and resolved.result.ok:
+            frozen = from_resolver(resolved.result.named, resolved.image.python or "")
+        else:
+            return None, ""
         if isinstance(frozen, str):
             return None, frozen
         by_file: dict[str, tuple[bytes, list[Item]]] = {}
@@ -213,27 +249,26 @@ class RequirementsPins(Check):
             return None, f"None of {', '.join(i.name for i in open_)} is in {frozen.label}."
         return fix, ""
 
-    def _deep(
+    def _resolve(
         self,
         host: Host,
-        parsed: Parsed,
         roots: list[tuple[str, bool, str]],
-        image: object,
+        image: BaseImage | None,
         base: str | None,
         where: str,
-    ) -> Iterator[Finding]:
-        from .base_image import BaseImage
-
+    ) -> _Resolved | Finding | None:
+        """pip's wheels-only resolve for the image's Python; or the finding that says why it
+        was not run or could not answer; None when there is no requirement file to resolve."""
         repo = host.repo_root
         assert repo is not None
-        if isinstance(image, BaseImage):
+        if image is not None:
             local = local_image(host, image.ref)
             if local is not None and local.python:
                 image = replace(image, python=local.python,
                                 python_why=f"PYTHON_VERSION in the local image {image.ref}")
-        if not isinstance(image, BaseImage) or image.python is None:
-            why = image.python_why if isinstance(image, BaseImage) else "no base image found"
-            yield self.finding(
+        if image is None or image.python is None:
+            why = image.python_why if image is not None else "no base image found"
+            return self.finding(
                 Status.INFO,
                 "python-unknown",
                 "the image's Python version is unknown, so no resolver was run",
@@ -241,17 +276,15 @@ class RequirementsPins(Check):
                 "(FROM python:3.12-slim-bookworm).",
                 evidence=evidence(base_image=base or "unknown", where=where or "unknown"),
             )
-            return
         pip = pip_command(host)
         if pip is None:
-            yield self.finding(Status.INFO, "no-pip",
-                               "no Python with pip here, so no resolver was run",
-                               detail="Install python3-pip (or run devdoctor from a virtual "
-                               "environment) to resolve before building.")
-            return
+            return self.finding(Status.INFO, "no-pip",
+                                "no Python with pip here, so no resolver was run",
+                                detail="Install python3-pip (or run devdoctor from a virtual "
+                                "environment) to resolve before building.")
         files = [p for p, c, _ in roots if not c and host.is_file(repo / p)]
         if not files:
-            return
+            return None
         platforms = wheel_platforms(image.glibc, host.machine)
         target = f"Python {image.python} ({image.python_why}), {platforms[0]}"
         result = resolve(host, pip, files, image.python, platforms, str(repo))
@@ -263,14 +296,23 @@ class RequirementsPins(Check):
                 "inspects HTTPS?)",
                 "timeout": "the resolver did not finish in time",
             }[result.problem]
-            yield self.finding(
+            return self.finding(
                 Status.INFO,
                 f"resolve-{result.problem}",
                 f"could not resolve before building: {words}",
                 detail=_tail(result.message),
                 evidence=evidence(target=target),
             )
-            return
+        return _Resolved(image, pip, files, list(platforms), target, result)
+
+    def _deep(self, host: Host, parsed: Parsed, resolved: _Resolved) -> Iterator[Finding]:
+        """What the wheels-only resolve said, and which releases the build would compile."""
+        repo = host.repo_root
+        assert repo is not None
+        image, pip, files, platforms = (resolved.image, resolved.pip, resolved.files,
+                                        resolved.platforms)
+        target, result = resolved.target, resolved.result
+        assert image.python is not None
         names = [i for i in parsed.requirements if i.name and i.kind != "pinned"
                  and python_marker_applies(i.marker, image.python)]
         failing = {f.lower() for f in re.findall(r"requirement ([A-Za-z0-9._-]+)", result.message)}
@@ -335,6 +377,81 @@ class RequirementsPins(Check):
                 f"every requirement installs from wheels for Python {image.python}",
                 detail=f"pip would install: {chosen}",
                 evidence=evidence(target=target, packages=len(result.chosen)),
+            )
+
+
+    def _in_image(
+        self, host: Host, parsed: Parsed, roots: list[tuple[str, bool, str]], ref: str
+    ) -> Iterator[Finding]:
+        """Where the base image is local: pip inside it, as the build runs it, names the
+        releases it would build from source (or the source build that fails)."""
+        repo = host.repo_root
+        assert repo is not None
+        if local_image(host, ref) is None:
+            return
+        files: list[tuple[str, bytes]] = []
+        for path in dict.fromkeys([*parsed.files, *(p for p, _, _ in roots)]):
+            try:
+                data, truncated = host.read_bytes(repo / path, 4 * 1024 * 1024)
+            except OSError:
+                continue
+            if not truncated:
+                files.append((path, data))
+        read = {p for p, _ in files}
+        asked = [(p, c) for p, c, _ in roots if p in read]
+        if not asked:
+            return
+        result = resolve_in_image(host, ref, files, asked)
+        where = f"in the local image {ref}"
+        if result.ok and result.from_source:
+            built = [f"{n}=={v} ({kind})" for n, v, kind in result.from_source]
+            yield self.finding(
+                Status.WARN,
+                "image-builds-from-source",
+                f"{where}, pip would build {len(built)} release"
+                f"{'s' if len(built) != 1 else ''} from source: {', '.join(built[:4])}"
+                f"{'…' if len(built) > 4 else ''}",
+                detail="\n".join(built) + "\nThe image's pip chose these without a wheel for "
+                "its Python: building them needs a compiler and the libraries' headers in the "
+                "image, and takes minutes. Pin releases that have wheels (`devdoctor check "
+                "--deep` names the newest), or install the build's apt packages in the "
+                "Dockerfile.",
+                evidence=evidence(image=ref, python=result.python,
+                                  chosen=len(result.chosen), from_source=len(built)),
+            )
+        elif result.ok:
+            yield self.finding(
+                Status.OK,
+                "image-wheels",
+                f"{where}, pip installs every requirement from wheels",
+                evidence=evidence(image=ref, chosen=len(result.chosen)),
+            )
+        elif result.problem == "build-failed":
+            names = ", ".join(result.archives) or "a source release"
+            yield self.finding(
+                Status.FAIL,
+                "image-build-fails",
+                f"{where}, pip builds {names} from source and that fails: the image "
+                "build would stop there",
+                detail=_tail(result.message),
+                evidence=evidence(image=ref, archives=names),
+            )
+        else:
+            words = {
+                "no-python": "the image has no python3 or python",
+                "old-pip": "the image's pip cannot report (pip 22.2 or newer has --report)",
+                "timeout": "pip did not finish in time",
+                "network": "pip in the container could not reach the package index",
+                "proxy": "pip in the container could not get through the proxy",
+            }.get(result.problem, "pip stopped")
+            yield self.finding(
+                Status.FAIL if result.problem in ("conflict", "no-wheel", "too-deep")
+                else Status.INFO,
+                "image-resolve-failed" if result.problem in ("conflict", "no-wheel", "too-deep")
+                else f"image-resolve-{result.problem}",
+                f"{where}: {words}",
+                detail=_tail(result.message),
+                evidence=evidence(image=ref, problem=result.problem),
             )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from devdoctor import Host
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 RESOLVE_TIMEOUT = 120.0
@@ -74,6 +75,8 @@ class Resolution:
 
     ok: bool
     chosen: dict[str, str] = field(default_factory=dict)
+    named: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """canonical name -> (the name as the release's metadata spells it, the version chosen)"""
     problem: str = ""  # "network", "proxy", "tls", "no-pip", "timeout", "conflict", "no-wheel"
     message: str = ""
     argv: tuple[str, ...] = ()
@@ -154,14 +157,17 @@ def resolve(
                           argv=tuple(argv))
     try:
         data = json.loads(done.out)
-        chosen = {
-            str(item["metadata"]["name"]).lower(): str(item["metadata"]["version"])
+        named: dict[str, tuple[str, str]] = {
+            canonicalize_name(str(item["metadata"]["name"])): (
+                str(item["metadata"]["name"]), str(item["metadata"]["version"])
+            )
             for item in data.get("install", [])
         }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return Resolution(False, problem="other", message=f"unreadable report: {exc}",
                           argv=tuple(argv))
-    return Resolution(True, chosen=chosen, argv=tuple(argv))
+    chosen = {name.lower(): version for name, version in named.values()}
+    return Resolution(True, chosen=chosen, named=named, argv=tuple(argv))
 
 
 def _versions(host: Host, argv: list[str], cwd: str) -> tuple[str, ...] | None:

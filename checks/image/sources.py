@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devdoctor import Host
-from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer, script_in_repo
+from devdoctor.checks.course import (
+    DevcontainerConfig,
+    chosen_devcontainer,
+    read_compose,
+    script_in_repo,
+)
 
 from .instructions import Dockerfile, parse
 from .requirements import FILE_LIMIT, repo_path
@@ -83,6 +88,7 @@ class Build:
     scripts: tuple[Text, ...]
     commands: tuple[tuple[str, str], ...]  # (lifecycle key, command text)
     user: str | None  # the user lifecycle commands run as, when known
+    context_from: str = "build.context in devcontainer.json"  # where to change the context
 
 
 def build(host: Host) -> Build | None:
@@ -120,14 +126,16 @@ def _build(host: Host) -> Build | None:
     commands: list[tuple[str, str]] = []
     scripts: list[Text] = []
     user: str | None = None
+    context_from = "build.context in devcontainer.json"
     if config is not None:
-        if config.dockerfile is not None:
-            text = read_text(host, config.dockerfile, DOCKERFILE_LIMIT)
-            rel = repo_path(repo, config.dockerfile) or str(config.dockerfile)
+        built = _dockerfile(host, config)
+        if built is not None:
+            file, context, context_from, why, args = built
+            text = read_text(host, file, DOCKERFILE_LIMIT)
+            rel = repo_path(repo, file) or str(file)
             if text is not None:
-                dockerfile = Text(rel, text, "the Dockerfile")
-                parsed = parse(text, _build_args(config))
-            context = config.context
+                dockerfile = Text(rel, text, why)
+                parsed = parse(text, args)
         commands = _commands(config)
         user = config.remote_user or config.container_user
         if user is None and parsed is not None and parsed.instructions:
@@ -147,7 +155,35 @@ def _build(host: Host) -> Build | None:
                 text = read_text(host, repo / path, SCRIPT_LIMIT)
                 if text is not None:
                     scripts.append(Text(path, text, f"run by {key}", as_root))
-    return Build(repo, config, dockerfile, parsed, context, tuple(scripts), tuple(commands), user)
+    return Build(repo, config, dockerfile, parsed, context, tuple(scripts), tuple(commands), user,
+                 context_from)
+
+
+def _dockerfile(
+    host: Host, config: DevcontainerConfig
+) -> tuple[Path, Path | None, str, str, dict[str, str]] | None:
+    """The Dockerfile the configuration builds, its context, where that context is set, how
+    to name the file, and its build args: devcontainer.json's build, else the build of the
+    Docker Compose service it opens (paths relative to the first compose file's folder)."""
+    if config.dockerfile is not None:
+        return (config.dockerfile, config.context, "build.context in devcontainer.json",
+                "the Dockerfile", _build_args(config))
+    files = config.compose_files
+    name = config.data.get("service")
+    if not files or not isinstance(name, str):
+        return None
+    project = read_compose(host, files)
+    service = project.services.get(name)
+    if service is None or service.build is None or service.file is None:
+        return None
+    context_text, dockerfile_text = service.build
+    context = project.local(context_text)
+    if context is None:
+        return None  # depends on variables compose fills in
+    shown = repo_path(host.repo_root, service.file) if host.repo_root else None
+    where = f'build.context of the service "{name}" in {shown or service.file.name}'
+    return (Path(posixpath.normpath(context / dockerfile_text)), context, where,
+            f'the Dockerfile the compose service "{name}" builds', {})
 
 
 def _base(config: DevcontainerConfig, parsed: Dockerfile | None) -> str | None:
