@@ -88,7 +88,7 @@ def test_fix_deep_writes_the_pins_and_undo_puts_the_file_back(tmp_path: Path, in
     check = devdoctor(env, "check", "--course", "--deep", "--repo", str(repo),
                       "--only", "requirements-pins")
     assert check.returncode == 0, check.stdout
-    undone = devdoctor(env, "undo", "--yes")
+    undone = devdoctor(env, "undo", "--yes", "--repo", str(repo))
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert (repo / "requirements.txt").read_text() == REQUIREMENTS
     assert git(repo, env, "status", "--porcelain") == ""
