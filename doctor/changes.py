@@ -254,7 +254,17 @@ def _diff(path: str, old: bytes | None, new: bytes | None) -> str:
     a = "/dev/null" if old is None else f"{path} (now)"
     b = "/dev/null" if new is None else f"{path} (after)"
     diff = "".join(difflib.unified_diff(lines(old), lines(new), a, b, n=2))
-    return diff or f"{path}: no visible change"
+    if not diff:
+        return f"{path}: no visible change"
+    legend = [
+        text
+        for sign, text in (
+            ("⏎", "⏎ marks a Windows line ending (CRLF: an invisible \\r before the newline)"),
+            ("<BOM>", "<BOM> marks a byte-order mark (invisible bytes at the start of the file)"),
+        )
+        if sign in diff
+    ]
+    return diff + "".join(f"({text})\n" for text in legend)
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,15 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+class Parser(argparse.ArgumentParser):
+    """The command line, knowing its subcommands' parsers (so a wrong option gets theirs)."""
+
+    commands: dict[str, argparse.ArgumentParser]
+
+
+def build_parser() -> Parser:
     """The whole command line."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="devdoctor",
         description="Finds what will break your devcontainer build, explains it, fixes what "
         "it safely can.",
@@ -70,16 +76,24 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    parser.commands = {}
+
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         _global_options(p, suppress=True)
+        parser.commands[name] = p
         return p
 
     check = command("check", "look at this machine and the course repository")
     check.add_argument("--only", metavar="IDS", help="only these checks (comma-separated)")
-    check.add_argument("--skip", metavar="IDS", help="leave out these checks")
+    check.add_argument("--skip", metavar="IDS", help="leave out these checks (comma-separated)")
     check.add_argument("--course", action="store_true", help="only the course checks (for CI)")
-    check.add_argument("--deep", action="store_true", help="slower, more thorough probes")
+    check.add_argument(
+        "--deep",
+        action="store_true",
+        help="slower, thorough probes: a real pip resolve for the image's Python, a GPU "
+        "container from a local image, the resolver inside a local image",
+    )
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--log", metavar="FILE", help="also write the results to FILE")
     check.add_argument(
@@ -131,11 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("--dry-run", action="store_true", help="show what would be put back")
 
     report = command("report", "write a redacted report to paste into the course forum")
-    report.add_argument("--format", choices=("forum", "markdown", "text", "json"), default="forum")
-    report.add_argument("--output", metavar="FILE", help="where to write it")
+    report.add_argument(
+        "--format",
+        choices=("forum", "markdown", "text", "json"),
+        default="forum",
+        help="forum (default: plain text for any forum editor), markdown (GitHub), text, json",
+    )
+    report.add_argument(
+        "--output", metavar="FILE", help="where to write it (- prints it only, writes no file)"
+    )
     report.add_argument("--copy", action="store_true", help="also copy it to the clipboard")
     report.add_argument("--only", metavar="IDS", help="only these checks (comma-separated)")
-    report.add_argument("--skip", metavar="IDS", help="leave out these checks")
+    report.add_argument("--skip", metavar="IDS", help="leave out these checks (comma-separated)")
     report.add_argument(
         "--build-log",
         metavar="LOG",
@@ -167,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("list", "list every check")
     explain = command("explain", "what a check looks at, and how to fix it by hand")
-    explain.add_argument("id", metavar="ID")
+    explain.add_argument(
+        "id", metavar="ID", help="a check id (`devdoctor list`) or a finding code such as "
+        "wsl-memory/too-little-memory"
+    )
     return parser
 
 
@@ -239,7 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     reopen()
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the subcommand's own parser, with its own usage line
+            parser.commands.get(args.command or "", parser).error(
+                f"unrecognized arguments: {' '.join(extra)}"
+            )
         if args.command is None:
             parser.print_help()
             return int(ExitCode.USAGE)

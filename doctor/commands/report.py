@@ -20,12 +20,16 @@ from .common import execute_checks, exit_code, meta
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     """Run the checks, write the report to a file, optionally copy it."""
     args.json = False
-    if args.output:
+    to_stdout = args.output == "-"  # `--output -`: print it, write no file named "-"
+    if args.output and not to_stdout:
         refuse_output(Path(args.output), "--output")  # before the run, not after it
     results = execute_checks(args, host, ui, live=False)
     evidence = build_log_lines(args.build_log) if getattr(args, "build_log", None) else {}
     text = render(host, results, args.format, ui, meta(host, results, report=True), evidence)
     suffix = {"json": ".json", "markdown": ".md"}.get(args.format, ".txt")
+    if to_stdout:
+        ui.stream.write(text)
+        return exit_code(results, False)
     if args.output:
         path = Path(args.output)
     else:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from argparse import Namespace
 
+from ..errors import UsageError
 from ..exits import ExitCode
 from ..fixes import UNDOABLE, Consent, recover, under_sudo, undo_entry
 from ..host import Host
 from ..journal import entries
+from ..registry import builtin_ids
 from ..ui import UI
 
 
@@ -37,6 +39,12 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     found = entries(host.state_dir)
     undoable = [e for e in found if e.state in UNDOABLE]
     if args.id:
+        known = {e.id for e in found} | {str(e.data.get("fix")) for e in found}
+        if args.id not in known and args.id not in builtin_ids():
+            raise UsageError(
+                f"{args.id!r} is neither a check id nor a journal entry; "
+                "`devdoctor undo --list` shows what was recorded"
+            )
         undoable = [e for e in undoable if args.id in (e.id, e.data.get("fix"))]
     if not undoable:
         ui.say("Nothing to undo." if not args.id else f"Nothing to undo for {args.id!r}.")

@@ -1,0 +1,46 @@
+"""What a student reads: the subcommand's own usage, `--output -`, undo's unknown ids, diff marks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devdoctor.changes import WriteFile
+from devdoctor.fixes import _wrapped
+
+from tests.fakehost import wsl_host
+
+
+def test_a_wrong_option_gets_the_subcommands_own_usage(tmp_path: Path) -> None:
+    done = wsl_host(tmp_path).cli("check", "--bogus")
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: devdoctor check ")
+    assert "unrecognized arguments: --bogus" in done.stderr
+
+
+def test_output_dash_prints_the_report_and_writes_no_file(tmp_path: Path) -> None:
+    fake = wsl_host(tmp_path)
+    done = fake.cli("report", "--only", "wsl-memory", "--output", "-")
+    assert done.stdout.startswith("```\ndevdoctor-signature: wsl-memory/too-little-memory")
+    assert not Path("-").exists() and "Report written" not in done.stdout
+
+
+def test_undo_of_an_unknown_id_is_a_usage_error(tmp_path: Path) -> None:
+    fake = wsl_host(tmp_path)
+    assert fake.cli("undo", "nosuch").returncode == 2
+    assert fake.cli("undo", "wsl-memory").returncode == 0  # a real id with nothing recorded
+
+
+def test_the_diff_explains_its_marks(tmp_path: Path) -> None:
+    fake = wsl_host(tmp_path)
+    path = "/mnt/c/Users/student/.wslconfig"
+    old = fake.file(path).read_bytes()
+    shown = WriteFile(path=path, old=old, new=old.replace(b"4GB", b"8GB")).preview(fake.host())
+    assert "⏎" in shown and "(⏎ marks a Windows line ending" in shown
+
+
+def test_a_step_never_breaks_inside_a_command() -> None:
+    step = "Close every WSL terminal and VS Code, then run `wsl --shutdown` in PowerShell."
+    for width in range(30, 90):
+        lines = _wrapped(step, "  1. ", width)
+        assert any("`wsl --shutdown`" in line for line in lines), (width, lines)
+        assert " ".join(ln.strip() for ln in lines) == "1. " + step
