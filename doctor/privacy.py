@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
@@ -46,6 +47,10 @@ def _build(host: Host) -> Redactor:
     for name in ("USER", "LOGNAME", "USERNAME"):
         if host.env.get(name):
             identities.append(Identity(host.env[name], "user"))
+    # git's identities are asked beside Windows' (which may take a second): not one after the other
+    git_said: list[str] = []
+    asking = threading.Thread(target=_git_identities, args=(host, git_said), daemon=True)
+    asking.start()
     for value, kind in host.provided("identities"):  # what only the areas know (Windows)
         if kind == "home":
             homes.append(value)
@@ -54,10 +59,12 @@ def _build(host: Host) -> Redactor:
     hostname = _hostname(host)
     if hostname:
         identities.append(Identity(hostname, "host"))
-    for key, kind in (("user.name", "git-name"), ("user.email", "git-email")):
-        done = host.run(["git", "config", "--get", key], timeout=3)
-        if done.ok and done.out.strip():
-            identities.append(Identity(done.out.strip(), kind))
+    asking.join(5)
+    for line in git_said:
+        key, _, value = line.partition(" ")
+        kind = {"user.name": "git-name", "user.email": "git-email"}.get(key)
+        if kind and value.strip():
+            identities.append(Identity(value.strip(), kind))
     return Redactor(homes=homes, identities=identities, secrets=secrets)
 
 
@@ -89,6 +96,13 @@ def _resolved_home(host: Host, home: str) -> str | None:
             return resolved
         return "/" + resolved[len(root) :].lstrip(os.sep)
     return resolved
+
+
+def _git_identities(host: Host, said: list[str]) -> None:
+    """`user.name` and `user.email` from git, in one call (a hung git costs one deadline)."""
+    done = host.run(["git", "config", "--get-regexp", r"^user\.(name|email)$"], timeout=3)
+    if done.ok:
+        said.extend(done.out.splitlines())
 
 
 def _hostname(host: Host) -> str | None:

@@ -103,14 +103,17 @@ def _git_state(host: Host) -> dict[str, object]:
     top = host.repo_root
     if top is None:
         return {"head": None, "dirty": None}
-    head = host.run(["git", "-C", str(top), "rev-parse", "--short", "HEAD"], timeout=5)
-    status = host.run(
-        ["git", "-C", str(top), "status", "--porcelain", "--untracked-files=no"], timeout=10
+    # One call says both: the commit (`# branch.oid`) and the changed files, one a line.
+    done = host.run(
+        ["git", "-C", str(top), "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
+        timeout=10,
     )
-    return {
-        "head": head.out.strip() if head.ok else None,
-        "dirty": bool(status.out.strip()) if status.ok else None,
-    }
+    if not done.ok:
+        return {"head": None, "dirty": None}
+    lines = done.out.splitlines()
+    oid = next((ln.split()[2] for ln in lines if ln.startswith("# branch.oid ")), "")
+    head = oid[:7] if oid and oid != "(initial)" else None
+    return {"head": head, "dirty": any(not ln.startswith("#") for ln in lines if ln.strip())}
 
 
 def on_windows_drive(host: Host, path: Path) -> bool:

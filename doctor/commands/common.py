@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from argparse import Namespace
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__
@@ -86,9 +87,26 @@ def _ids(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+def prefetch(host: Host) -> None:
+    """Start what every command needs after the checks (the redactor's identities, the git
+    state, the variant) beside them, so the slowest probe bounds the run, not the sum."""
+    import threading
+
+    from ..privacy import redactor_for
+
+    for need in (redactor_for, git_state, variant):
+        threading.Thread(target=_quietly, args=(need, host), daemon=True).start()
+
+
+def _quietly(need: Callable[[Host], object], host: Host) -> None:
+    with contextlib.suppress(Exception):  # asked again later, where an error is shown
+        need(host)
+
+
 def execute_checks(args: Namespace, host: Host, ui: UI, *, live: bool) -> Run:
     """Run the selected checks, showing them live on a terminal."""
     checks, errors, skipped = select(args, host)
+    prefetch(host)
     listed = [(c.check.id, c.check.title) for c in checks] + [(e.id, e.id) for e in errors]
     scale = 3.0 if host.options.deep else 1.0
     if live and not args.json:
