@@ -12,16 +12,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .atomic import write_atomic
 
 if TYPE_CHECKING:
     from .model import Check
 
 CACHE_NAME = "devdoctor-catalogue.json"
+PLUGINS_NAME = "devdoctor-plugins.json"
 READ_LIMIT = 1024 * 1024
 
 
@@ -59,10 +60,48 @@ def describe(ids: list[str], specs: dict[str, str], folder: str) -> list[Describ
     from .registry import builtin_check
 
     described = [Described.of(builtin_check(cid)) for cid in ids]
-    with contextlib.suppress(OSError):  # a read-only install: no cache, same answer
-        data = {"key": key, "checks": [asdict(d) for d in described]}
-        write_atomic(cache, json.dumps(data).encode("utf-8"))
+    _write(cache, {"key": key, "checks": [asdict(d) for d in described]})
     return described
+
+
+def _write(path: str, data: dict[str, object]) -> None:
+    """Keep a cache file; a read-only install keeps none and gives the same answers."""
+    from .atomic import write_atomic  # (secrets and hashlib: only when there is a cache to write)
+
+    with contextlib.suppress(OSError):
+        write_atomic(path, json.dumps(data).encode("utf-8"))
+
+
+def entry_points(group: str, folder: str) -> list[tuple[str, str, str]]:
+    """(name, target, origin) of the entry points in `group`, cached beside the checks.
+
+    Scanning every installed package's metadata (importlib.metadata) costs more than the rest
+    of `devdoctor list`; an install or removal changes its folder on sys.path, which is the key.
+    """
+    key: list[object] = [__version__, group]
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            key.append([entry, os.stat(entry or ".").st_mtime_ns])
+    cache = os.path.join(folder, "__pycache__", PLUGINS_NAME)
+    try:
+        with open(cache, "rb") as handle:
+            data = json.loads(handle.read(READ_LIMIT + 1))
+        if data.get("key") == json.loads(json.dumps(key)):
+            return [(str(n), str(v), str(o)) for n, v, o in data["points"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass
+    from importlib.metadata import entry_points as installed
+
+    points = []
+    for point in installed(group=group):
+        try:
+            dist = point.dist
+            origin = f"{dist.name} {dist.version}" if dist is not None and dist.name else ""
+        except Exception:  # broken metadata must not hide the plugin's own error
+            origin = ""
+        points.append((point.name, point.value, origin or point.value))
+    _write(cache, {"key": key, "points": points})
+    return points
 
 
 def _key(ids: list[str], specs: dict[str, str], folder: str) -> list[object]:

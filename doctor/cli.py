@@ -9,7 +9,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -258,9 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _usable_streams()
     before = _handlers()
     _install_signals()
-    from .process import reopen, shutdown
-
-    reopen()
+    # The process module is imported by the first command a run starts (`--version` starts
+    # none); when main() runs again in one process (tests), it may start commands again.
+    process = sys.modules.get(f"{__package__}.process")
+    if process is not None:
+        process.reopen()
     try:
         parser = build_parser()
         args, extra = parser.parse_known_args(argv)
@@ -276,7 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(ExitCode.INTERRUPTED)
     finally:
         _quiet_signals()  # a second Ctrl-C must not cut the cleanup short
-        shutdown()  # every process tree devdoctor started dies with it, signals included
+        process = sys.modules.get(f"{__package__}.process")
+        if process is not None:  # every process tree devdoctor started dies with it
+            process.shutdown()
         _restore(before)  # main() called in-process (tests) leaves the handlers as it found them
     code = _flush_output(code)
     _exit_now(code)
@@ -345,6 +348,8 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
             print(f"devdoctor: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
             return ExitCode.USAGE
         if getattr(args, "verbose", False):
+            import traceback
+
             traceback.print_exc()
         print(
             f"devdoctor: internal error: {type(exc).__name__}: {exc} (a bug; --verbose shows "

@@ -123,10 +123,28 @@ def load_checks(
     return loaded, errors
 
 
-def _entry_points() -> Iterable[Any]:
-    from importlib.metadata import entry_points
+@dataclass(frozen=True)
+class Point:
+    """An entry point as the cache keeps it: its name, its `module:attr` and its package."""
 
-    return entry_points(group=GROUP)
+    name: str
+    value: str
+    origin: str
+
+    def load(self) -> Any:
+        module, _, attr = self.value.partition(":")
+        found = importlib.import_module(module.strip())
+        for part in attr.strip().split(".") if attr else ():
+            found = getattr(found, part)
+        return found
+
+
+def _entry_points() -> Iterable[Any]:
+    from . import checks
+    from .catalogue import entry_points
+
+    folder = os.path.dirname(os.path.abspath(checks.__file__))
+    return [Point(*spec) for spec in entry_points(GROUP, folder)]
 
 
 def load_entry_points(
@@ -156,6 +174,8 @@ def load_entry_points(
 
 def _origin(point: Any) -> str:
     """The plugin's package and version ("course-checks 1.2"), else the entry point's target."""
+    if isinstance(point, Point):
+        return point.origin
     try:
         dist = getattr(point, "dist", None)
         if dist is not None and dist.name:

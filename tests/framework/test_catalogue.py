@@ -58,3 +58,28 @@ def test_a_read_only_folder_still_answers(tmp_path: Path) -> None:
     (folder / "__pycache__").write_text("not a folder")  # the cache cannot be written
     specs = {"host-resources": checks.CHECKS["host-resources"]}
     assert describe(["host-resources"], specs, str(folder))[0].id == "host-resources"
+
+
+def test_plugins_are_cached_until_a_folder_on_sys_path_changes(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    from devdoctor.catalogue import entry_points
+
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    cache.mkdir()
+
+    def install(name: str) -> None:
+        dist = site / f"{name}-1.0.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        (dist / "entry_points.txt").write_text(f"[devdoctor.checks]\n{name} = {name}:Check\n")
+
+    monkeypatch.syspath_prepend(str(site))
+    install("first-checks")
+    assert entry_points("devdoctor.checks", str(cache)) == [
+        ("first-checks", "first-checks:Check", "first-checks 1.0")
+    ]
+    install("second-checks")  # the folder changed: the cache is made again
+    names = [name for name, _, _ in entry_points("devdoctor.checks", str(cache))]
+    assert names == ["first-checks", "second-checks"]
