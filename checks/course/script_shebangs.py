@@ -132,7 +132,8 @@ def image_facts(host: Host, configs: tuple[DevcontainerConfig, ...]) -> ImageFac
     if config is None:
         return ImageFacts(None, "", "")
     image, source = final_image(config, host)
-    parts = [" ".join(str(k) for k in (config.data.get("features") or {}))]
+    features = config.data.get("features")  # an object by the spec; anything else names none
+    parts = [" ".join(str(k) for k in features) if isinstance(features, dict) else ""]
     if config.dockerfile is not None:
         lines = dockerfile_text(host, config.dockerfile).splitlines()
         parts.append("\n".join(ln for ln in lines if not ln.lstrip().upper().startswith("FROM")))

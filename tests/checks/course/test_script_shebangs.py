@@ -533,3 +533,12 @@ def test_scripts_without_extension_are_found_by_the_parser_that_judges_them(
     assert (".devcontainer/with-s", "script-shebangs/crlf") in found
     assert (".devcontainer/commented", "script-shebangs/shebang-not-first-line") in found
     assert not any(subject == ".devcontainer/notes" for subject, _ in found)
+
+
+def test_keys_of_the_wrong_json_type_are_no_error(tmp_path: Path) -> None:
+    """`{"features": 3}` is the devcontainer check's to report, never a crash here."""
+    env = course_env(tmp_path)
+    config = {"image": "debian:12", "features": 3, "postCreateCommand": "./setup.sh"}
+    repo = make_repo(tmp_path, env, {"setup.sh": "#!/bin/sh\necho ok\n"}, config=config,
+                     executable=("setup.sh",))  # fmt: skip
+    assert all(f.status is not Status.ERROR for f in run_check(ScriptShebangs(), repo, env))
