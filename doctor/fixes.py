@@ -527,18 +527,7 @@ def _next_steps(steps: Sequence[str], outcome: Outcome, say: Say) -> None:
 
 
 def _wrapped(text: str, first: str, width: int = 96) -> list[str]:
-    """A step wrapped at spaces, never inside a `command`: a line break in `wsl --shutdown`
-    makes it look like two commands."""
-    import re
-    import textwrap
+    """A step wrapped at spaces, never inside a `command` (render.wrap)."""
+    from .render import wrap
 
-    glued = re.sub(r"`[^`]*`", lambda m: m[0].replace(" ", "\u00a0"), text)
-    lines = textwrap.wrap(
-        glued,
-        width=width,
-        initial_indent=first,
-        subsequent_indent=" " * len(first),
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-    return [line.replace("\u00a0", " ") for line in lines] or [first.rstrip()]
+    return wrap(text, width, first, " " * len(first)) or [first.rstrip()]

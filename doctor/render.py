@@ -6,6 +6,7 @@ rich table on a terminal. Everything passes through the redactor before it is sh
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,21 @@ TERMINAL_MARK = {  # the table's marks, as plain text for the details under it
 }
 SHOWN_IN_DETAIL = (Status.INFO, Status.WARN, Status.FAIL, Status.ERROR)
 Redact = Callable[[str], str]
+
+
+def wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Lines of at most `width` columns, broken at spaces but never inside a `command` (a line
+    break in `wsl --shutdown` reads as two commands) nor inside a path or a word."""
+    glued = re.sub(r"`[^`\n]*`", lambda m: m[0].replace(" ", "\u00a0"), text)
+    lines = textwrap.wrap(
+        glued,
+        width=width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [line.replace("\u00a0", " ") for line in lines]
 
 
 def plain_table(results: Sequence[Result], redact: Redact) -> list[str]:
@@ -110,9 +126,7 @@ def details(
             if finding.subject:
                 lines.append(f"         about: {redact(finding.subject)}")
             for paragraph in redact(finding.detail).split("\n"):
-                wrapped = textwrap.wrap(
-                    paragraph, width=width - 9, break_long_words=False, break_on_hyphens=False
-                )
+                wrapped = wrap(paragraph, width - 9)
                 lines += [f"         {ln}".rstrip() for ln in wrapped or [""]]
             for key, value in finding.evidence:
                 lines.append(f"         {key}: {redact(value)}")

@@ -44,3 +44,12 @@ def test_a_step_never_breaks_inside_a_command() -> None:
         lines = _wrapped(step, "  1. ", width)
         assert any("`wsl --shutdown`" in line for line in lines), (width, lines)
         assert " ".join(ln.strip() for ln in lines) == "1. " + step
+
+
+def test_details_never_break_inside_a_command() -> None:
+    from devdoctor.render import wrap
+
+    text = "Install it, then run `code --install-extension ms-vscode-remote.remote-containers`."
+    for width in range(20, 100):
+        assert any("`code --install-extension ms-vscode-remote.remote-containers`" in line
+                   for line in wrap(text, width)), width  # fmt: skip
