@@ -38,8 +38,9 @@ FACTS: dict[str, str] = {
     "identities": "wsl.windows:identities",
     "windows-ram": "wsl.windows:ram_figure",
     "variant": "course.variant:variant_fact",
-    "report:vscode": "host.vscode:report_lines",
     "report:windows": "wsl.machine:report_lines",
+    "report:docker": "docker.engine:report_lines",
+    "report:vscode": "host.vscode:report_lines",
     "policy-draft": "course.policy_draft:draft",
 }
 """Facts the framework asks the areas for by name (Host.provided), never by import:

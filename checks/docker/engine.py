@@ -187,3 +187,12 @@ def engine_kind(info: dict[str, Any]) -> str:
         if other.lower() in (system + " " + str(info.get("Name") or "")).lower():
             return f"{other} (engine {version})"
     return f"Docker Engine {version}"
+
+
+def report_lines(host: Host) -> list[tuple[str, str]]:
+    """The report header's Docker line: the engine's version and kind, or why there is none."""
+    state = engine(host)
+    if not state.answers or state.info is None:
+        return [("Docker Engine", f"not answering ({state.probe.state.value})")]
+    version = str(state.info.get("ServerVersion") or "unknown")
+    return [("Docker Engine", f"{version}, {engine_kind(state.info)}")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from argparse import Namespace
 
 from ..errors import UsageError
@@ -10,6 +11,7 @@ from ..fixes import Consent, FixResult, fix_flow, offer_follow_up, under_sudo
 from ..host import Host
 from ..model import Finding, Run, Status
 from ..registry import load_checks, plugins_on
+from ..render import redact_json
 from ..runner import run_checks
 from ..ui import UI
 from .common import exit_code, select
@@ -51,6 +53,14 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
         if named:  # one answer everywhere: if the cause is another check's, point to its fix
             _other_fixes(host, named, ui)
         return exit_code(results, False) if results.status is Status.ERROR else ExitCode.OK
+    if args.dry_run and args.json:  # the plan as data: what each fix would change
+        plan = [
+            {"check": cid, "finding": f.to_json(), "fix": f.fix.to_json() if f.fix else None}
+            for cid, f in offers
+        ]
+        ui.stream.write(json.dumps(redact_json({"schema": 1, "plan": plan}, ui.redact), indent=2))
+        ui.stream.write("\n")
+        return ExitCode.OK
     if not named and not args.yes and not args.dry_run and ui.interactive:
         offers = _checklist(offers, ui)
         if not offers:

@@ -19,6 +19,8 @@ from .common import execute_checks, exit_code, meta
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     """Run the checks, write the report to a file, optionally copy it."""
+    if args.json:  # `report --json` is `report --format json`
+        args.format = "json"
     args.json = False
     to_stdout = args.output == "-"  # `--output -`: print it, write no file named "-"
     if args.output and not to_stdout:

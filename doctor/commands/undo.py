@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from argparse import Namespace
 
 from ..errors import UsageError
@@ -19,6 +20,13 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     An entry a crash left open is recovered first (rolled back, or marked applied), so that
     what a killed fix changed can always be undone.
     """
+    if args.list and args.json:
+        rows = [
+            {"id": e.id, "fix": e.data.get("fix"), "state": e.state, "title": e.data.get("title")}
+            for e in entries(host.state_dir)
+        ]
+        ui.stream.write(json.dumps({"schema": 1, "entries": rows}, indent=2) + "\n")
+        return ExitCode.OK
     if args.list:
         found = entries(host.state_dir)
         if not found:

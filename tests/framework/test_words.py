@@ -53,3 +53,17 @@ def test_details_never_break_inside_a_command() -> None:
     for width in range(20, 100):
         assert any("`code --install-extension ms-vscode-remote.remote-containers`" in line
                    for line in wrap(text, width)), width  # fmt: skip
+
+
+def test_every_command_that_outputs_data_takes_json(tmp_path: Path) -> None:
+    import json
+
+    fake = wsl_host(tmp_path)
+    plan = json.loads(fake.cli("fix", "wsl-memory", "--dry-run", "--json").stdout)
+    (item,) = plan["plan"]
+    assert item["check"] == "wsl-memory" and item["fix"]["needs_restart"] is True
+    assert fake.cli("fix", "wsl-memory", "--yes").returncode == 0
+    listed = json.loads(fake.cli("undo", "--list", "--json").stdout)
+    assert [e["fix"] for e in listed["entries"]] == ["wsl-memory"]
+    report = json.loads(fake.cli("report", "--only", "wsl-memory", "--json", "--output", "-").stdout)
+    assert report["results"][0]["id"] == "wsl-memory" and report["report"]["format"] == 1
