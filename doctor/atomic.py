@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable
@@ -162,7 +161,7 @@ def _temp_beside(target: str, permissions: int) -> tuple[int, str]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     folder, name = os.path.split(target)
     for _ in range(100):
-        temp = os.path.join(folder or ".", f".{name}{TEMP_MARK}{secrets.token_hex(6)}")
+        temp = os.path.join(folder or ".", f".{name}{TEMP_MARK}{os.urandom(6).hex()}")
         try:
             return os.open(temp, flags, permissions), temp
         except FileExistsError:

@@ -36,6 +36,7 @@ class Described:
     needs: tuple[str, ...]
     fix: str
     explanation: str
+    needs_repository: bool = False
 
     @classmethod
     def of(cls, check: Check) -> Described:
@@ -47,6 +48,7 @@ class Described:
             needs=tuple(check.needs),
             fix=check.fix_description,
             explanation=(check.explanation or type(check).__doc__ or "").strip(),
+            needs_repository=check.needs_repository,
         )
 
 

@@ -7,8 +7,8 @@ devdoctor's state directory, and printed only in reports.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
-import secrets
 from typing import TYPE_CHECKING
 
 from .atomic import write_atomic
@@ -30,7 +30,7 @@ def install_id(host: Host) -> str:
             return text
     except OSError:
         pass
-    made = secrets.token_hex(8)
+    made = os.urandom(8).hex()  # 16 random hex digits, from the OS's generator
     # A read-only state directory: the report still gets an id, just not a kept one.
     with contextlib.suppress(OSError):
         write_atomic(path, (made + "\n").encode("ascii"))

@@ -161,6 +161,9 @@ class Check:
     timeout: ClassVar[float] = 10.0
     platforms: ClassVar[tuple[Platform, ...]] = ()
     """The platforms it runs on; empty: every platform its scope allows."""
+    needs_repository: ClassVar[bool] = False
+    """It has nothing to look at without a course repository: skipped, and not even imported
+    (its readers cost start-up time), when there is none."""
 
     def skip_reason(self, host: Host) -> str | None:
         """Why the check does not apply here (shown as `skip`), or None when it does.

@@ -208,6 +208,7 @@ class LineEndings(Check):
     """
 
     id = "line-endings"
+    needs_repository = True
     title = "line endings of the scripts"
     scope = Scope.COURSE
     timeout = 20.0

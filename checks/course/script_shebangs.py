@@ -289,6 +289,7 @@ class ScriptShebangs(Check):
     """
 
     id = "script-shebangs"
+    needs_repository = True
     title = "scripts the build runs"
     scope = Scope.COURSE
     timeout = 30.0  # thousands of scripts on /mnt/c (a network file system from WSL)

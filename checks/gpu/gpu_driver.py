@@ -38,6 +38,7 @@ class GpuDriver(Check):
     """
 
     id = "gpu-driver"
+    needs_repository = True
     title = "GPU: NVIDIA driver"
     timeout = 30.0
 

@@ -42,6 +42,7 @@ class GpuToolkit(Check):
     """
 
     id = "gpu-toolkit"
+    needs_repository = True
     title = "GPU: containers can use it"
     needs = ("gpu-driver",)  # no driver: one cause, said once
     timeout = 90.0

@@ -98,6 +98,7 @@ class DockerfileLayout(Check):
     """
 
     id = "dockerfile-layout"
+    needs_repository = True
     title = "Dockerfile and install scripts"
     scope = Scope.COURSE
     timeout = 30.0

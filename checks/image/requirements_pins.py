@@ -61,6 +61,7 @@ class RequirementsPins(Check):
     """
 
     id = "requirements-pins"
+    needs_repository = True
     title = "Requirement files"
     scope = Scope.COURSE
     timeout = 300.0

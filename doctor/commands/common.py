@@ -17,9 +17,16 @@ from ..install_id import install_id
 from ..model import Run, Scope, Status
 from ..options import FixParams, RunOptions
 from ..policy import Policy
-from ..registry import Loaded, LoadError, builtin_ids, load_checks, plugins_on
+from ..registry import (
+    Loaded,
+    LoadError,
+    builtin_ids,
+    described_builtins,
+    load_checks,
+    not_imported,
+    plugins_on,
+)
 from ..repo import git_state, policy, variant
-from ..reporting import FORMAT
 from ..runner import run_checks
 from ..sizes import parse_size
 from ..ui import UI
@@ -59,9 +66,18 @@ def select(args: Namespace, host: Host) -> tuple[list[Loaded], list[LoadError], 
     only = _ids(getattr(args, "only", None)) or list(getattr(args, "ids", None) or [])
     skip = _ids(getattr(args, "skip", None))
     builtin = set(builtin_ids())
-    checks, errors = load_checks(
-        plugins=plugins_on(), ids=[cid for cid in only if cid in builtin] if only else None
+    wanted = [cid for cid in builtin_ids() if cid in only] if only else builtin_ids()
+    # Without a course repository, the checks that need one are skipped without importing them.
+    idle = (
+        {d.id: d for d in described_builtins() if d.needs_repository}
+        if host.repo_root is None
+        else {}
     )
+    checks, errors = load_checks(plugins=plugins_on(), ids=[c for c in wanted if c not in idle])
+    standing = {cid: Loaded(not_imported(d)) for cid, d in idle.items() if cid in wanted}
+    by_id = {c.check.id: c for c in checks}
+    checks = [by_id.get(cid) or standing[cid] for cid in wanted if cid in by_id or cid in standing]
+    checks += [c for c in by_id.values() if c.origin != "builtin"]
     known = builtin | {c.check.id for c in checks} | {e.id for e in errors}
     known |= {_bare(e.id) for e in errors}
     for cid in [*only, *skip]:
@@ -73,6 +89,8 @@ def select(args: Namespace, host: Host) -> tuple[list[Loaded], list[LoadError], 
     if getattr(args, "course", False):
         checks = [c for c in checks if c.check.scope is Scope.COURSE]
     skipped = {cid: "skipped with --skip" for cid in skip}
+    for cid in standing:
+        skipped.setdefault(cid, "no course repository here (see devcontainer)")
     for cid in policy(host).skip:
         skipped.setdefault(cid, "skipped by the course's policy file")
     return checks, errors, skipped
@@ -133,6 +151,8 @@ def meta(host: Host, run: Run, *, report: bool = False) -> dict[str, object]:
         "repo": git_state(host),
     }
     if report:
+        from ..reporting import FORMAT  # (the report's modules only when there is a report)
+
         envelope["report"] = {"format": FORMAT, "install_id": install_id(host)}
     return envelope
 
