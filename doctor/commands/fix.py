@@ -24,7 +24,7 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
         ui.say(refusal)
         return ExitCode.NOT_APPLIED
     named = list(args.ids or [])
-    checks, _errors, _skipped = select(args, host)
+    checks, _errors, skipped = select(args, host)
     by_id = {c.check.id: c.check for c in checks}
     for cid in named:
         if cid not in by_id:
@@ -38,7 +38,7 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
                 f"{cid} has no automatic fix; `devdoctor explain {cid}` says how to fix it by hand"
             )
     wanted = [c for c in checks if c.check.fix_description and (not named or c.check.id in named)]
-    results = run_checks(wanted, host)
+    results = run_checks(wanted, host, skipped=skipped)
     consent = Consent(
         yes=args.yes, yes_destroy=args.yes_destroy, dry_run=args.dry_run, course=args.course
     )

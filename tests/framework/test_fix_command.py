@@ -21,3 +21,11 @@ def test_a_fix_named_for_a_cause_another_check_owns_points_to_that_fix(tmp_path:
     assert "Nothing to fix: line-endings found no problem it can fix." in done.stdout
     assert "script-shebangs has a fix on offer here" in done.stdout
     assert "`devdoctor fix script-shebangs`" in done.stdout
+
+
+def test_fix_without_a_course_repository_skips_the_course_fixes(tmp_path: Path) -> None:
+    """Checks that need a repository stand in from the catalogue; fix must skip them, too."""
+    env = course_env(tmp_path, DEVDOCTOR_PLATFORM="linux")
+    done = devdoctor(env, "fix", "--dry-run", "--repo", str(tmp_path / "no-repo"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "broke" not in done.stdout
