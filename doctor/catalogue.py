@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 
@@ -57,8 +57,11 @@ def describe(ids: list[str], specs: dict[str, str], folder: str) -> list[Describ
     key = _key(ids, specs, folder)
     cache = os.path.join(folder, "__pycache__", CACHE_NAME)
     cached = _read(cache, key)
-    if cached is not None:
-        return cached
+    with contextlib.suppress(TypeError, KeyError, AttributeError):  # a cache of another shape
+        if cached is not None:
+            return [
+                Described(**{**item, "needs": tuple(item["needs"])}) for item in cached["checks"]
+            ]
     from .registry import builtin_check
 
     described = [Described.of(builtin_check(cid)) for cid in ids]
@@ -85,13 +88,10 @@ def entry_points(group: str, folder: str) -> list[tuple[str, str, str]]:
         with contextlib.suppress(OSError):
             key.append([entry, os.stat(entry or ".").st_mtime_ns])
     cache = os.path.join(folder, "__pycache__", PLUGINS_NAME)
-    try:
-        with open(cache, "rb") as handle:
-            data = json.loads(handle.read(READ_LIMIT + 1))
-        if data.get("key") == json.loads(json.dumps(key)):
-            return [(str(n), str(v), str(o)) for n, v, o in data["points"]]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        pass
+    cached = _read(cache, key)
+    with contextlib.suppress(TypeError, KeyError, ValueError):  # a cache of another shape
+        if cached is not None:
+            return [(str(n), str(v), str(o)) for n, v, o in cached["points"]]
     from importlib.metadata import entry_points as installed
 
     points = []
@@ -120,14 +120,13 @@ def _key(ids: list[str], specs: dict[str, str], folder: str) -> list[object]:
     return key
 
 
-def _read(path: str, key: list[object]) -> list[Described] | None:
+def _read(path: str, key: list[object]) -> dict[str, Any] | None:
+    """A cache file's data when it was made for `key` (the same JSON), else None."""
     try:
         with open(path, "rb") as handle:
             data = json.loads(handle.read(READ_LIMIT + 1))
-        if data.get("key") != json.loads(json.dumps(key)):
-            return None
-        return [
-            Described(**{**item, "needs": tuple(item["needs"])}) for item in data["checks"]
-        ]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError):
         return None
+    if not isinstance(data, dict) or data.get("key") != json.loads(json.dumps(key)):
+        return None
+    return data

@@ -58,8 +58,7 @@ def described_builtins(ids: Iterable[str] | None = None) -> list[Described]:
     from .catalogue import describe
 
     wanted = set(builtin_ids() if ids is None else ids)
-    folder = os.path.dirname(os.path.abspath(checks.__file__))
-    every = describe(builtin_ids(), dict(checks.CHECKS), folder)  # one cache for all of them
+    every = describe(builtin_ids(), dict(checks.CHECKS), _checks_folder())  # one cache for all
     return [d for d in every if d.id in wanted]
 
 
@@ -157,11 +156,16 @@ class Point:
 
 
 def _entry_points() -> Iterable[Any]:
-    from . import checks
     from .catalogue import entry_points
 
-    folder = os.path.dirname(os.path.abspath(checks.__file__))
-    return [Point(*spec) for spec in entry_points(GROUP, folder)]
+    return [Point(*spec) for spec in entry_points(GROUP, _checks_folder())]
+
+
+def _checks_folder() -> str:
+    """Where the built-in checks live; their caches are kept beside them, in __pycache__."""
+    from . import checks
+
+    return os.path.dirname(os.path.abspath(checks.__file__))
 
 
 def load_entry_points(

@@ -23,7 +23,7 @@ def run(args: Namespace, ui: UI) -> ExitCode:
         }
         for d in described_builtins()
     ]
-    plugins, errors = load_checks(plugins=plugins_on(), ids=()) if plugins_on() else ([], [])
+    plugins, errors = load_checks(plugins=plugins_on(), ids=())
     rows += [
         {
             "id": c.check.id,
