@@ -25,8 +25,9 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
     for warning in policy_warnings(policy(host)):
         # stdout must stay pure JSON with --json: the warnings are inside it as well
         print(f"warning: {ui.redact(warning)}", file=sys.stderr if args.json else ui.stream)
-    if args.log:
-        refuse_output(Path(args.log), "--log")  # before the run, not after it
+    for flag, given in (("--log", args.log), ("--sarif", getattr(args, "sarif", None))):
+        if given:
+            refuse_output(Path(given), flag)  # before the run, not after it
     results = execute_checks(args, host, ui, live=True)
     _for_ci(args, host, results, ui)
     if args.json:
@@ -64,8 +65,8 @@ def _write_log(path: Path, results: Run, ui: UI, *, verbose: bool) -> None:
 def _for_ci(args: Namespace, host: Host, results: Run, ui: UI) -> None:
     """SARIF to a file (--sarif); under GitHub Actions, annotations and the job summary."""
     if getattr(args, "sarif", None):
-        data = sarif(results, ui.redact, lambda cid: _explanation(cid))
-        Path(args.sarif).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        data = sarif(results, ui.redact, _explanation)
+        write_output(Path(args.sarif), json.dumps(data, indent=2) + "\n", "--sarif")
     if host.env.get("GITHUB_ACTIONS") != "true":
         return
     # Workflow commands are read from the job's output: stderr under --json keeps stdout JSON.
@@ -80,12 +81,12 @@ def _for_ci(args: Namespace, host: Host, results: Run, ui: UI) -> None:
 
 def _explanation(cid: str) -> str:
     """A built-in check's explanation in one paragraph, for SARIF's rule descriptions."""
-    from ..registry import builtin_check, builtin_ids
+    from ..registry import builtin_ids, described_builtins
 
     if cid not in builtin_ids():
         return ""
-    check = builtin_check(cid)
-    return " ".join((check.explanation or type(check).__doc__ or "").split())
+    (described,) = described_builtins([cid])
+    return " ".join(described.explanation.split())
 
 
 def refuse_output(path: Path, flag: str) -> None:

@@ -114,16 +114,16 @@ def announcement(summary: Summary) -> list[str]:
 
 def _explain(code: str) -> tuple[str, str]:
     """The check's explanation (its first paragraph) and its fix, from this devdoctor."""
-    from ..registry import builtin_check, builtin_ids
+    from ..registry import builtin_ids, described_builtins
 
     cid = code.partition("/")[0]
     if cid not in builtin_ids():
         return (f"`{cid}` is not a check this devdoctor knows (a course plugin?).", "see its docs")
-    check = builtin_check(cid)
-    text = (check.explanation or type(check).__doc__ or check.title).strip().split("\n\n")
+    (check,) = described_builtins([cid])  # from the catalogue: no check module is imported
+    text = (check.explanation or check.title).split("\n\n")
     meaning = " ".join(text[0].split())
     how = " ".join(" ".join(text[1:]).split()) if len(text) > 1 else ""
-    fix = f"`devdoctor fix {cid}` ({check.fix_description})" if check.fix_description else ""
+    fix = f"`devdoctor fix {cid}` ({check.fix})" if check.fix else ""
     return meaning, " ".join(part for part in (fix, how) if part) or f"`devdoctor explain {cid}`"
 
 
