@@ -129,7 +129,7 @@ def _areas(host: Host) -> list[Path]:
     Without --root that is the home folder, the course repository and a Windows profile
     (C:\\Users\\NAME, or /mnt/c/Users/NAME from WSL), where .wslconfig lives.
     """
-    areas = []
+    areas = [Path(os.path.realpath(given)) for given in host.given_files]  # --wslconfig's
     if host.repo_root is not None:
         areas.append(Path(os.path.realpath(host.repo_root)))
     if host.root is not None:

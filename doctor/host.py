@@ -75,6 +75,7 @@ class Host:
         self._fact_locks: dict[str, threading.Lock] = {}
         self._facts_lock = threading.Lock()
         self.repo_root: Path | None = None  # set below; platform detection reads host files
+        self.given_files: tuple[Path, ...] = ()
         self.platform = self._detect_platform()
         # The course repository is the student's real checkout, even under --root; found once.
         if repo_root == "find":
@@ -82,18 +83,29 @@ class Host:
 
             repo_root = locate(self.options.repo, windows=self.platform is Platform.WINDOWS)
         self.repo_root = repo_root
+        # Files named on the command line are on the real file system, like --repo (a `C:\`
+        # path names the captured machine's drive): `--wslconfig PATH`.
+        given = self.options.wslconfig
+        self.given_files = (
+            (Path(os.path.normpath(os.path.join(self.cwd or "/", given))),)
+            if given and self.root is not None and not is_windows_path(given)
+            else ()
+        )
 
     # -- where things are -------------------------------------------------------------------
 
     def real(self, path: str | os.PathLike[str]) -> Path:
         """The real file behind a host path; under --root, `C:\\x` is read at ROOT/mnt/c/x.
 
-        Paths inside the course repository are left alone: `--repo` is on the real file system.
+        Paths inside the course repository, and files named on the command line, are left
+        alone: `--repo` and `--wslconfig` are on the real file system.
         """
         text = os.fspath(path)
         if self.root is None:
             return Path(text)
         if self.repo_root is not None and _inside(Path(text), self.repo_root):
+            return Path(text)
+        if Path(text) in self.given_files:
             return Path(text)
         if is_windows_path(text):
             text = windows_to_wsl(text)

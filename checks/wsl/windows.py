@@ -118,10 +118,8 @@ class Answer:
 def wslconfig_path(host: Host) -> tuple[str | None, str]:
     """Where WSL reads .wslconfig on this machine, and how devdoctor knows."""
     given = host.options.wslconfig or host.env.get("DEVDOCTOR_WSLCONFIG")
-    if given and _real_path(host, given):
-        # a real path, like --repo: relative to the folder devdoctor was started in
-        real = given if os.path.isabs(given) else os.path.join(host.cwd or "/", given)
-        return os.path.normpath(real), "--wslconfig"
+    if given and given == host.options.wslconfig and host.given_files:
+        return str(host.given_files[0]), "--wslconfig"  # a real path, like --repo
     if given:
         path = (
             windows_to_wsl(given)
@@ -136,29 +134,11 @@ def wslconfig_path(host: Host) -> tuple[str | None, str]:
     return profile.path.rstrip("\\/") + sep + ".wslconfig", profile.how
 
 
-def _real_path(host: Host, given: str) -> bool:
-    """`--wslconfig` names a file on the real file system that the Host would not find: under
-    --root, a POSIX path (a `C:\\...` path names the captured machine's drive)."""
-    return (
-        bool(given)
-        and given == host.options.wslconfig
-        and host.root is not None
-        and not is_windows_path(given)
-    )
-
-
-def read_wslconfig(host: Host, path: str, how: str) -> tuple[bytes, bool]:
+def read_wslconfig(host: Host, path: str) -> tuple[bytes, bool]:
     """At most WSLCONFIG_LIMIT bytes of .wslconfig and whether there was more. Raises OSError.
 
-    A file named with `--wslconfig` is on the real file system, like `--repo`: under --root
-    the Host would look for it inside the captured machine, so it is opened here (bounded).
-    Without --root the Host reads real paths itself.
-    Every other .wslconfig is the machine's and goes through the Host.
+    A file named with `--wslconfig` is a real path, which the Host knows (Host.given_files).
     """
-    if how == "--wslconfig" and _real_path(host, host.options.wslconfig or ""):
-        with open(path, "rb") as handle:  # the student's own file, named on the command line
-            data = handle.read(WSLCONFIG_LIMIT + 1)
-        return data[:WSLCONFIG_LIMIT], len(data) > WSLCONFIG_LIMIT
     return host.read_bytes(path, limit=WSLCONFIG_LIMIT)
 
 

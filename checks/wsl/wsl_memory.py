@@ -190,7 +190,7 @@ class WslMemory(Check):
         by the fix engine rather than overwritten.
         """
         try:
-            data, truncated = read_wslconfig(host, path, how)
+            data, truncated = read_wslconfig(host, path)
         except FileNotFoundError:
             if how == "--wslconfig":
                 return self.finding(

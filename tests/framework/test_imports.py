@@ -296,10 +296,6 @@ MACHINE_ALLOWED = {
         "devdoctor's own state directory is not the machine under --root: host.read_bytes "
         "would look for it inside the captured root (proposed: Host.read_state)"
     ),
-    ("checks/wsl/windows.py", "read_wslconfig", "open()"): (
-        "`--wslconfig PATH` is on the real file system like --repo; under --root the Host "
-        "would read it inside the captured machine (bounded read, issue 11)"
-    ),
 }
 """(file, function, call) pairs that may reach past the Host, each with the reason."""
 

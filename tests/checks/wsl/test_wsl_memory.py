@@ -301,3 +301,21 @@ def test_wsl1_has_no_vm_so_no_restart_is_pending(tmp_path: Path) -> None:
     found = findings(fake)
     assert "restart-pending" not in found  # /proc/meminfo there is Windows' own memory
     assert found["enough"].status is Status.OK
+
+
+def test_a_wslconfig_named_on_the_command_line_is_read_and_fixed_where_it_really_is(
+    tmp_path: Path,
+) -> None:
+    """`--wslconfig PATH` is a real path, like --repo, also under --root: the Host knows it."""
+    fake = wsl_host(tmp_path)
+    real = tmp_path / "elsewhere" / ".wslconfig"
+    real.parent.mkdir()
+    real.write_bytes(b"[wsl2]\nmemory=2GB\n")
+    shown = fake.cli("check", "--only", "wsl-memory", "--wslconfig", str(real))
+    assert "2 GiB" in shown.stdout, shown.stdout
+    done = fake.cli("fix", "wsl-memory", "--yes", "--wslconfig", str(real))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert b"memory=8GB" in real.read_bytes()
+    assert not fake.file(str(real)).exists()  # nothing written inside the captured machine
+    assert fake.cli("undo", "--yes", "--wslconfig", str(real)).returncode == 0
+    assert real.read_bytes() == b"[wsl2]\nmemory=2GB\n"
