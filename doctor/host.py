@@ -131,6 +131,29 @@ class Host:
 
         return Path(platformdirs.user_state_path("devdoctor", appauthor=False))
 
+    # -- devdoctor's own state (caches, the install id): never the machine under --root -----------
+
+    def read_state(self, name: str, limit: int) -> bytes | None:
+        """At most `limit` bytes of a file in the state directory; None when it is missing,
+        unreadable or larger than that."""
+        try:
+            with open(self.state_dir / name, "rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError:
+            return None
+        return data if len(data) <= limit else None
+
+    def write_state(self, name: str, data: bytes) -> bool:
+        """Keep a file in the state directory, atomically; False when it cannot be written
+        (a read-only state directory: the caller goes on without its cache)."""
+        from .atomic import write_atomic
+
+        try:
+            write_atomic(self.state_dir / name, data)
+        except OSError:
+            return False
+        return True
+
     # -- files --------------------------------------------------------------------------------
 
     def exists(self, path: str | os.PathLike[str]) -> bool:

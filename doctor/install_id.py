@@ -6,12 +6,9 @@ devdoctor's state directory, and printed only in reports.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from typing import TYPE_CHECKING
-
-from .atomic import write_atomic
 
 if TYPE_CHECKING:
     from .host import Host
@@ -22,16 +19,10 @@ FILE = "install-id"
 
 def install_id(host: Host) -> str:
     """This install's id, made on first use; a fresh one (not kept) if it cannot be written."""
-    path = host.state_dir / FILE
-    try:
-        with path.open("rb") as handle:  # our own small file; still, read a bounded amount
-            text = handle.read(64).decode("ascii", errors="replace").strip()
-        if _ID.match(text):
-            return text
-    except OSError:
-        pass
+    kept = host.read_state(FILE, 64)
+    text = kept.decode("ascii", errors="replace").strip() if kept else ""
+    if _ID.match(text):
+        return text
     made = os.urandom(8).hex()  # 16 random hex digits, from the OS's generator
-    # A read-only state directory: the report still gets an id, just not a kept one.
-    with contextlib.suppress(OSError):
-        write_atomic(path, (made + "\n").encode("ascii"))
+    host.write_state(FILE, (made + "\n").encode("ascii"))  # read-only: an id, just not kept
     return made

@@ -9,16 +9,13 @@ run, so the student sees the repair take effect at once.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass
 
 from devdoctor import Completed, Figure, Host, Platform
-from devdoctor.atomic import write_atomic
 from devdoctor.repo import is_windows_path, windows_to_wsl
 
 CACHE_SECONDS = 24 * 3600
@@ -205,10 +202,10 @@ def windows_answers(host: Host) -> dict[str, object]:
 
 
 def _cache_file(host: Host) -> str:
+    """The cache's name in devdoctor's state directory (one per WSL distro)."""
     if host.platform is Platform.WINDOWS:
-        return os.path.join(host.state_dir, "cache", "windows-host.json")
-    distro = host.env.get("WSL_DISTRO_NAME", "wsl")
-    return os.path.join(host.state_dir, "cache", f"windows-{distro}.json")
+        return "cache/windows-host.json"
+    return f"cache/windows-{host.env.get('WSL_DISTRO_NAME', 'wsl')}.json"
 
 
 MACHINE_KEYS = ("hypervisor", "firmware", "features", "build", "ubr", "release", "desktop")
@@ -221,7 +218,7 @@ def _ask_windows(host: Host) -> dict[str, object]:
     features do, when the student repairs them: they are reused only when they were healthy.
     """
     cache = _cache_file(host)
-    cached = _read_cache(cache) or {}
+    cached = _read_cache(host.read_state(cache, CACHE_LIMIT)) or {}
     if cached.get("hypervisor") is True:
         return cached
 
@@ -252,8 +249,7 @@ def _ask_windows(host: Host) -> dict[str, object]:
         for key in ("profile_how", "ram_how", "machine_how"):
             if isinstance(stored.get(key), str):
                 stored[key] = str(stored[key]).removesuffix(", cached")
-        with contextlib.suppress(OSError):
-            write_atomic(cache, json.dumps(stored).encode())
+        host.write_state(cache, json.dumps(stored).encode())
     return snapshot
 
 
@@ -332,13 +328,10 @@ def _reg_number(value: str) -> int | None:
         return None
 
 
-def _read_cache(cache: str) -> dict[str, object] | None:
-    """A day-old answer from devdoctor's own state directory (not the machine: under --root it
-    is outside the captured files, so it is not read through the Host)."""
+def _read_cache(data: bytes | None) -> dict[str, object] | None:
+    """A day-old answer kept in devdoctor's state directory, when it is one."""
     try:
-        with open(cache, "rb") as handle:
-            data = handle.read(CACHE_LIMIT + 1)
-        cached = json.loads(data) if len(data) <= CACHE_LIMIT else None
+        cached = json.loads(data) if data is not None else None
         if not isinstance(cached, dict) or cached.get("v") != CACHE_VERSION:
             return None
         if time.time() - float(cached.get("at", 0)) < CACHE_SECONDS:

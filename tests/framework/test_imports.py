@@ -292,10 +292,6 @@ MACHINE_DEBT = ("checks/docker/",)
 volumes.py uses tarfile.open on an in-memory archive). Remove it from here when that lands."""
 
 MACHINE_ALLOWED = {
-    ("checks/wsl/windows.py", "_read_cache", "open()"): (
-        "devdoctor's own state directory is not the machine under --root: host.read_bytes "
-        "would look for it inside the captured root (proposed: Host.read_state)"
-    ),
 }
 """(file, function, call) pairs that may reach past the Host, each with the reason."""
 
