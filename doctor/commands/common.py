@@ -111,7 +111,13 @@ def prefetch(host: Host) -> None:
     import threading
 
     from ..privacy import redactor_for
+    from ..registry import provider
 
+    # The areas' modules behind these facts are imported here, on this thread: a prefetch
+    # thread importing `devdoctor.checks.course.variant` by name while a check's thread imports
+    # the course package was once a _DeadlockError (seen in a fresh clone's first run).
+    for name in ("identities", "variant"):
+        provider(name)
     for need in (redactor_for, git_state, variant):
         threading.Thread(target=_quietly, args=(need, host), daemon=True).start()
 
