@@ -6,8 +6,9 @@ loaded on first use, so `devdoctor --version` imports nothing but this file.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .lazy import exports_on_demand
 
 __version__ = "0.1.0"
 
@@ -103,10 +104,4 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'devdoctor' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports_on_demand(__name__, _EXPORTS)

@@ -71,14 +71,14 @@ def tree_sources() -> list[Source]:
 
 
 def exported(sources: list[Source]) -> dict[str, set[str]]:
-    """The names each package's __init__ binds (`from .variant import configs` binds a
-    function `configs`, which then hides the submodule of that name)."""
+    """The names each package's __init__ exports (`from .variant import chosen_config` binds a
+    function), eagerly or on demand (an area's facade names them under TYPE_CHECKING)."""
     names: dict[str, set[str]] = {}
     for source in sources:
         if source.is_package:
             bound = names.setdefault(source.module, set())
-            for node in ast.parse(source.text, source.path).body:
-                if isinstance(node, ast.ImportFrom):
+            for node in ast.walk(ast.parse(source.text, source.path)):
+                if isinstance(node, ast.ImportFrom) and node.level:
                     bound.update(alias.asname or alias.name for alias in node.names)
     return names
 
@@ -222,7 +222,12 @@ def _one(path: str, text: str) -> list[str]:
         ("checks/wsl/x.py", "import devdoctor.commands.check\n", "framework's own"),
         ("checks/wsl/x.py", "from ...render import plain_table\n", "framework's own"),
         ("checks/wsl/x.py", "from .windows import parse_wsl_list\n", None),
-        ("checks/wsl/x.py", "from devdoctor.checks.course import configs\n", None),
+        ("checks/wsl/x.py", "from devdoctor.checks.course import chosen_config\n", None),
+        (
+            "checks/wsl/x.py",
+            "from devdoctor.checks.course import configs\n",
+            "checks/wsl imports devdoctor.checks.course.configs",
+        ),
         ("checks/wsl/x.py", "from devdoctor import Check, Host\n", None),
     ],
 )
