@@ -1,10 +1,11 @@
-"""What `list` and `explain` show of the built-in checks, without importing them each time.
+"""What `list`, `explain` and the runner know of the built-in checks, without importing them.
 
 Importing every check module (and the readers each one uses) is most of what `devdoctor list`
-would cost. Like Python's own __pycache__, the description of the built-ins is kept beside
-them, keyed by devdoctor's version and each module's size and modification time, and made
-again from the modules themselves whenever one of them changed. Where the folder cannot be
-written (a read-only install) the modules are imported every time: slower, never wrong.
+would cost, and `devdoctor check` need only import the checks that run here. Like Python's
+own __pycache__, the description of the built-ins is kept beside them, keyed by devdoctor's
+version and each module's size and modification time, and made again from the modules
+themselves whenever one of them changed. Where the folder cannot be written (a read-only
+install) the modules are imported every time: slower, never wrong.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from .model import Check
 
 CACHE_NAME = "devdoctor-catalogue.json"
+FORMAT = 2
+"""The shape of a cached description: a cache of another shape is made again."""
 PLUGINS_NAME = "devdoctor-plugins.json"
 READ_LIMIT = 1024 * 1024
 
@@ -37,6 +40,8 @@ class Described:
     fix: str
     explanation: str
     needs_repository: bool = False
+    platforms: tuple[str, ...] = ()
+    timeout: float = 10.0
 
     @classmethod
     def of(cls, check: Check) -> Described:
@@ -49,6 +54,8 @@ class Described:
             fix=check.fix_description,
             explanation=(check.explanation or type(check).__doc__ or "").strip(),
             needs_repository=check.needs_repository,
+            platforms=tuple(p.value for p in check.platforms),
+            timeout=check.timeout,
         )
 
 
@@ -60,7 +67,14 @@ def describe(ids: list[str], specs: dict[str, str], folder: str) -> list[Describ
     with contextlib.suppress(TypeError, KeyError, AttributeError):  # a cache of another shape
         if cached is not None:
             return [
-                Described(**{**item, "needs": tuple(item["needs"])}) for item in cached["checks"]
+                Described(
+                    **{
+                        **item,
+                        "needs": tuple(item["needs"]),
+                        "platforms": tuple(item["platforms"]),
+                    }
+                )
+                for item in cached["checks"]
             ]
     from .registry import builtin_check
 
@@ -108,7 +122,7 @@ def entry_points(group: str, folder: str) -> list[tuple[str, str, str]]:
 
 def _key(ids: list[str], specs: dict[str, str], folder: str) -> list[object]:
     """What the cache is valid for: this version, these ids, each module file as it is now."""
-    key: list[object] = [__version__, ids]
+    key: list[object] = [__version__, FORMAT, ids]
     for cid in ids:
         module = specs[cid].partition(":")[0].replace(".", os.sep)
         path = os.path.join(folder, module + ".py")

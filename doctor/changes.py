@@ -7,10 +7,7 @@ result since: devdoctor never overwrites bytes it did not write.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import os
-import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
@@ -18,6 +15,7 @@ from typing import Any, ClassVar
 
 from .atomic import FILE_LIMIT, pause_point, read_regular, write_atomic
 from .host import Host
+from .lazy import LazyPattern
 
 
 class ChangeError(Exception):
@@ -112,11 +110,13 @@ class Change:
 
 
 def _sha(data: bytes | None) -> str | None:
+    import hashlib  # (its OpenSSL binding costs start-up time; only fixes hash)
+
     return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_BACKUP_NAME = re.compile(r"[0-9a-f]{16}\.old")
+_HEX64 = LazyPattern(r"[0-9a-f]{64}")
+_BACKUP_NAME = LazyPattern(r"[0-9a-f]{16}\.old")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -253,6 +253,8 @@ def _diff(path: str, old: bytes | None, new: bytes | None) -> str:
 
     a = "/dev/null" if old is None else f"{path} (now)"
     b = "/dev/null" if new is None else f"{path} (after)"
+    import difflib  # (only a preview shows a diff)
+
     diff = "".join(difflib.unified_diff(lines(old), lines(new), a, b, n=2))
     if not diff:
         return f"{path}: no visible change"
@@ -297,6 +299,8 @@ class WriteFile(Change):
 
     def backup(self, host: Host, folder: Path) -> dict[str, Any]:
         record: dict[str, Any] = {"kind": self.kind, "path": self.path}
+        import hashlib
+
         name = hashlib.sha256(self.path.encode()).hexdigest()[:16]
         if self.old is not None:
             # The backup is as private as the original (and the journal folder is 0700).
@@ -565,10 +569,10 @@ class RunCommand(Change):
 
 
 _GIT_UNDO = (
-    re.compile(r"config core\.autocrlf (true|false|input)"),
-    re.compile(r"config --unset core\.autocrlf"),
-    re.compile(r"update-index --cacheinfo 100(644|755),[0-9a-f]{40}([0-9a-f]{24})?,[^\n]+"),
-    re.compile(r"add -- [^\n]+"),
+    LazyPattern(r"config core\.autocrlf (true|false|input)"),
+    LazyPattern(r"config --unset core\.autocrlf"),
+    LazyPattern(r"update-index --cacheinfo 100(644|755),[0-9a-f]{40}([0-9a-f]{24})?,[^\n]+"),
+    LazyPattern(r"add -- [^\n]+"),
 )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
 from .exits import ExitCode
@@ -58,6 +59,22 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+class _Help(argparse.HelpFormatter):
+    """argparse's formatter, the terminal's width asked once: argparse makes a formatter for
+    every option it adds (to check its metavar), and each one asked the terminal again."""
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        kwargs.setdefault("width", _columns())
+        super().__init__(prog, **kwargs)
+
+
+@functools.cache
+def _columns() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns - 2  # what argparse itself would use
+
+
 class Parser(argparse.ArgumentParser):
     """The command line, knowing its subcommands' parsers (so a wrong option gets theirs)."""
 
@@ -68,6 +85,7 @@ def build_parser() -> Parser:
     """The whole command line."""
     parser = Parser(
         prog="devdoctor",
+        formatter_class=_Help,
         description="Finds what will break your devcontainer build, explains it, fixes what "
         "it safely can.",
     )
@@ -78,7 +96,7 @@ def build_parser() -> Parser:
     parser.commands = {}
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
+        p = sub.add_parser(name, help=help, description=help, formatter_class=_Help)
         _global_options(p, suppress=True)
         parser.commands[name] = p
         return p
@@ -357,6 +375,20 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
             file=sys.stderr,
         )
         return ExitCode.BROKEN
+
+
+def console() -> NoReturn:
+    """The `devdoctor` console script and `python -m devdoctor`: main(), then leave at once.
+
+    A finished run has nothing left to clean up (its files are written and closed, its child
+    processes killed, its output flushed), and tearing the interpreter down (every module's
+    objects freed one by one) costs a check-sized slice of start-up time for nothing.
+    """
+    code = main()
+    from .commands.common import flush
+
+    flush()
+    os._exit(code)
 
 
 def _exit_now(code: int) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import errno
 import os
-import platform as _platform
 import shutil
 import stat
 import sys
@@ -223,7 +222,11 @@ class Host:
     @property
     def machine(self) -> str:
         """The processor architecture (`x86_64`, `arm64`), or "" for a captured host."""
-        return "" if self.root is not None else _platform.machine()
+        if self.root is not None:
+            return ""
+        import platform  # (only the real machine is asked)
+
+        return platform.machine()
 
     @property
     def cwd(self) -> str | None:

@@ -7,13 +7,14 @@ devdoctor's state directory, and printed only in reports.
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING
+
+from .lazy import LazyPattern
 
 if TYPE_CHECKING:
     from .host import Host
 
-_ID = re.compile(r"^[0-9a-f]{16}$")
+_ID = LazyPattern(r"^[0-9a-f]{16}$")
 FILE = "install-id"
 
 

@@ -1,13 +1,16 @@
-"""A package's names, imported on first use (PEP 562), so importing the package costs nothing.
+"""What devdoctor makes on first use rather than at import: a package's names, a pattern.
 
-devdoctor's own API and each area's facade name many modules; a run that needs one of them
-(`--version`, a check outside a course repository) must not pay for the others at start-up.
+devdoctor's own API and each area's facade name many modules, and its modules define many
+patterns; a run that needs few of them (`--version`, a check outside a course repository)
+must not pay for the others at start-up.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import re
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -24,3 +27,64 @@ def exports_on_demand(package: str, exports: dict[str, str]) -> Callable[[str], 
         return value
 
     return __getattr__
+
+
+class LazyPattern:
+    """A regular expression compiled when it is first used, not when its module is imported.
+
+    Compiling is most of what importing a parser costs, and one run uses few of the patterns
+    devdoctor's modules define (a Dockerfile's, a GPU's, a .wslconfig's mistakes). Used like
+    the `re.Pattern` it stands for; two threads racing to compile it both get a right answer.
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled pattern (compiled now, the first time)."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.pattern, self.flags)
+        return compiled
+
+    @property
+    def groups(self) -> int:
+        return self.compiled.groups
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled.search(string, pos, endpos)
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled.match(string, pos, endpos)
+
+    def fullmatch(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None:
+        return self.compiled.fullmatch(string, pos, endpos)
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(string, pos, endpos)
+
+    def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+        return self.compiled.findall(string, pos, endpos)
+
+    def split(self, string: str, maxsplit: int = 0) -> list[str | Any]:
+        return self.compiled.split(string, maxsplit)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
+        return self.compiled.sub(repl, string, count)
+
+    def subn(
+        self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0
+    ) -> tuple[str, int]:
+        return self.compiled.subn(repl, string, count)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r}, {self.flags!r})"

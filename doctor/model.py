@@ -7,10 +7,11 @@ forum report, and a fix can be previewed before anything changes.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
+
+from .lazy import LazyPattern
 
 if TYPE_CHECKING:
     from .changes import Change
@@ -142,7 +143,7 @@ _NAME = {
     "container": "a container",
 }
 
-CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+CHECK_ID = LazyPattern(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 class Check:

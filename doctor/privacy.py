@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
@@ -112,6 +111,8 @@ def _hostname(host: Host) -> str | None:
         except OSError:
             return None
         return data.decode("utf-8", errors="replace").strip() or None
+    import socket  # (only the real machine has a host name to ask for)
+
     try:
         return socket.gethostname() or None
     except OSError:

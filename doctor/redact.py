@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from .lazy import LazyPattern
+
 __all__ = ["OWN_WORDS", "PLACEHOLDERS", "Identity", "Redactor"]
 
 PLACEHOLDERS: dict[str, str] = {
@@ -55,21 +57,21 @@ _Replacement = str | Callable[[re.Match[str]], str]
 # A path separator: "/" or "\", also JSON-escaped "\\".
 _SEP = r"(?:\\\\|[\\/])"
 
-_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
-_PEM_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BEGIN = LazyPattern(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = LazyPattern(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 
 # scheme://userinfo@host: the userinfo goes, scheme and host stay.
-_URL_USERINFO = re.compile(
+_URL_USERINFO = LazyPattern(
     r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,20}://)([^\s/@<>\"']{1,512})@"
 )
 
 # user:password@host with the scheme already dropped (a parsed URL's netloc, "nothing is at
 # user:pass@10.0.0.5:2376"): the pair is a credential wherever it shows.
-_BARE_USERINFO = re.compile(
+_BARE_USERINFO = LazyPattern(
     r"(?<![A-Za-z0-9._%+:/@<>-])[A-Za-z0-9._%+-]{1,64}:[^\s/@<>\"':]{1,512}@(?=[A-Za-z0-9\[<])"
 )
 
-_TOKEN = re.compile(
+_TOKEN = LazyPattern(
     r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{20,4096}"
     r"|github_pat_[A-Za-z0-9_]{20,4096}"
     r"|glpat-[A-Za-z0-9_-]{20,4096}"
@@ -81,21 +83,21 @@ _TOKEN = re.compile(
     r"|(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,4096}\.[A-Za-z0-9_-]{0,4096}"
 )
 
-_AUTHORIZATION = re.compile(
+_AUTHORIZATION = LazyPattern(
     r"(?i)(?<![A-Za-z0-9])(authorization[\"']?[ \t]{0,16}[:=][ \t]{0,16}[\"']?"
     r"(?:(?:bearer|basic|token|digest)[ \t]{1,16})?)([^\s\"',;]+)"
 )
-_BEARER = re.compile(r"(?i)(?<![A-Za-z0-9])(bearer[ \t]{1,16})[A-Za-z0-9._~+/=-]{16,}")
+_BEARER = LazyPattern(r"(?i)(?<![A-Za-z0-9])(bearer[ \t]{1,16})[A-Za-z0-9._~+/=-]{16,}")
 
 # key=value and "key": "value" for secret-looking keys; GITHUB_TOKEN matches via TOKEN.
-_ASSIGNMENT = re.compile(
+_ASSIGNMENT = LazyPattern(
     r"(?i)(?<![A-Za-z0-9])((?:password|passwd|passphrase|secret|token|auth"
     r"|api[_-]?key|access[_-]?key|private[_-]?key)[\"']?[ \t]{0,16}[:=][ \t]{0,16}[\"']?)"
     r"([^\s\"',;&]+)"
 )
 _NOT_A_SECRET = frozenset({"null", "none", "true", "false", "n/a", "<token>"})
 
-_EMAIL = re.compile(
+_EMAIL = LazyPattern(
     r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]{1,64})@"
     r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])"
 )
@@ -107,19 +109,19 @@ _SERIAL_LABEL = (
     r"|(?:hardware|platform|system|product|cluster)[ _-]?uuid|fabric[ _-]?guid"
     r"|(?:gpu[ _-]?)?pdi|ioplatform(?:serialnumber|uuid))"
 )
-_SERIAL = re.compile(
+_SERIAL = LazyPattern(
     rf"(?i)({_SERIAL_LABEL}(?:[ \t]{{0,4}}\([A-Za-z ]{{1,30}}\))?"
     r"[\"']?[ \t]{0,100}[:=][ \t]{0,100}[\"']?)([^\s\"',;<]+)"
 )
-_SERIAL_TAG = re.compile(_SERIAL_LABEL + r"(?![A-Za-z0-9])", re.IGNORECASE)
-_XML_ELEMENT = re.compile(r"<([A-Za-z_]{1,60})>([^<\s]+)(?=</)")  # nvidia-smi -q -x
+_SERIAL_TAG = LazyPattern(_SERIAL_LABEL + r"(?![A-Za-z0-9])", re.IGNORECASE)
+_XML_ELEMENT = LazyPattern(r"<([A-Za-z_]{1,60})>([^<\s]+)(?=</)")  # nvidia-smi -q -x
 _NO_SERIAL = frozenset({"n/a", "[n/a]", "none", "not", "unknown", "0"})
 
-_GPU_UUID = re.compile(
+_GPU_UUID = LazyPattern(
     r"(?i)(GPU|MIG)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
 
-_MAC = re.compile(
+_MAC = LazyPattern(
     r"(?<![0-9A-Za-z_:-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
     r"(?![0-9A-Za-z_:-])"
 )
@@ -128,7 +130,7 @@ _NOBODYS_MACS = frozenset({"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"})
 _H = r"[0-9A-Fa-f]{1,4}"
 # Full form (8 groups) or compressed with "::"; times like 12:30:45 have neither.
 _H6 = rf"{_H}(?::{_H}){{0,6}}"
-_IPV6 = re.compile(
+_IPV6 = LazyPattern(
     rf"(?<![0-9A-Za-z_:.])(?:(?:{_H}:){{7}}{_H}|(?:{_H6})?::(?:{_H6})?)(?![0-9A-Za-z_:]|\.[0-9])"
 )
 
@@ -138,15 +140,15 @@ _IPV6 = re.compile(
 # "5.15.153.1-microsoft-standard-WSL2", "1.2.3.4+cu121" and "580.159.04" stay.
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _NOBODYS_IPV4 = frozenset({"0.0.0.0", "1.1.1.1", "1.0.0.1", "8.8.8.8", "8.8.4.4", "9.9.9.9"})
-_IPV4 = re.compile(
+_IPV4 = LazyPattern(
     rf"(?<![0-9A-Za-z_.+~-]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9A-Za-z_+~-]|\.[0-9A-Za-z_])"
 )
 
 # "home/" or "Users/" right before a weak identity makes it a profile directory.
-_PROFILE_DIR_BEFORE = re.compile(r"(?i)(?<![\w.-])(?:home|users)" + _SEP + r"\Z")
-_LAST_COMPONENT = re.compile(r"[^\\/]{1,4096}\Z")
-_DRIVE = re.compile(r"(?i)\A(?:([a-z]):|/mnt/([a-z])(?=/))")
-_UNC_WSL = re.compile(r"(?i)\A(?:\\\\|//)wsl(?:\.localhost|\$)[\\/][^\\/]{1,64}(?=[\\/])")
+_PROFILE_DIR_BEFORE = LazyPattern(r"(?i)(?<![\w.-])(?:home|users)" + _SEP + r"\Z")
+_LAST_COMPONENT = LazyPattern(r"[^\\/]{1,4096}\Z")
+_DRIVE = LazyPattern(r"(?i)\A(?:([a-z]):|/mnt/([a-z])(?=/))")
+_UNC_WSL = LazyPattern(r"(?i)\A(?:\\\\|//)wsl(?:\.localhost|\$)[\\/][^\\/]{1,64}(?=[\\/])")
 
 
 def _url_userinfo(m: re.Match[str]) -> str:
@@ -218,7 +220,7 @@ def _redact_private_keys(text: str) -> str:
 
 _MAX_PASSES = 4
 
-_ALWAYS: tuple[tuple[re.Pattern[str], _Replacement], ...] = (
+_ALWAYS: tuple[tuple[LazyPattern, _Replacement], ...] = (
     (_URL_USERINFO, _url_userinfo),
     (_BARE_USERINFO, "<token>@"),
     (_TOKEN, "<token>"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,10 +26,28 @@ GROUP = "devdoctor.checks"
 
 @dataclass(frozen=True)
 class Loaded:
-    """A check ready to run, and where it came from ("builtin" or "package 1.2")."""
+    """A check ready to run, and where it came from ("builtin" or "package 1.2").
+
+    A built-in may stand for itself by what the catalogue says of it (`spec` names its class):
+    `ready()` imports its module once the runner knows it will run, so a check that does not
+    apply here, or whose needs failed, costs no start-up time.
+    """
 
     check: Check
     origin: str = "builtin"
+    spec: str = ""
+
+    def ready(self) -> Check:
+        """The check itself, its module imported now if it was not yet."""
+        if not self.spec:
+            return self.check
+        # One at a time: two threads importing modules that import each other's packages
+        # would wait on each other's module locks (a _DeadlockError).
+        with _IMPORTING:
+            return _target(f"{__package__}.checks.", self.spec)()  # type: ignore[no-any-return]
+
+
+_IMPORTING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -62,9 +81,29 @@ def described_builtins(ids: Iterable[str] | None = None) -> list[Described]:
     return [d for d in every if d.id in wanted]
 
 
-def not_imported(described: Described) -> Check:
-    """A built-in check that needs a course repository, where there is none: stood in for by
-    what the catalogue says of it, so its module (and its readers) are never imported."""
+NO_REPOSITORY = "no course repository here (see devcontainer)"
+
+
+def deferred_builtins(ids: Iterable[str], *, repository: bool) -> list[Loaded]:
+    """The built-ins `ids` as the catalogue describes them, each imported when it runs.
+
+    Without a course repository, those that need one are skipped and never imported.
+    """
+    from .checks import CHECKS
+
+    loaded = []
+    for described in described_builtins(ids):
+        idle = described.needs_repository and not repository
+        spec = "" if idle else CHECKS[described.id]
+        loaded.append(Loaded(stand_in(described, NO_REPOSITORY if idle else None), spec=spec))
+    return loaded
+
+
+def stand_in(described: Described, skip: str | None = None) -> Check:
+    """A built-in check as the catalogue describes it, its module not imported: what the
+    runner needs before it runs (id, needs, platforms, deadline); `skip` says why it won't."""
+    from .host import Platform
+
     attrs = {
         "id": described.id,
         "title": described.title,
@@ -73,10 +112,13 @@ def not_imported(described: Described) -> Check:
         "fix_description": described.fix,
         "explanation": described.explanation,
         "__doc__": described.explanation,
-        # Whoever runs it skips it, with or without the caller's list of skips.
-        "skip_reason": lambda self, host: "no course repository here (see devcontainer)",
+        "platforms": tuple(Platform(p) for p in described.platforms),
+        "timeout": described.timeout,
+        "needs_repository": described.needs_repository,
     }
-    return type(f"NotImported_{described.id.replace('-', '_')}", (Check,), attrs)()  # type: ignore[no-any-return]
+    if skip is not None:  # whoever runs it skips it, with or without the caller's list of skips
+        attrs["skip_reason"] = lambda self, host: skip
+    return type(f"StandIn_{described.id.replace('-', '_')}", (Check,), attrs)()  # type: ignore[no-any-return]
 
 
 def builtin_check(cid: str) -> Check:

@@ -9,18 +9,18 @@ course area's (checks/course/).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
+from .lazy import LazyPattern
 from .policy import Policy, load_policy
 
 if TYPE_CHECKING:
     from .host import Host
 
 
-_WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
+_WINDOWS_PATH = LazyPattern(r"^[A-Za-z]:[\\/]")
 
 
 def is_windows_path(path: str) -> bool:
@@ -87,6 +87,8 @@ def policy(host: Host) -> Policy:
 
 def variant(host: Host) -> tuple[str | None, str]:
     """The variant this run is about and why (the course area's `variant` fact)."""
+    if host.repo_root is None:  # a variant is a configuration in the course repository
+        return None, "no devcontainer configuration"
     try:
         name, why = host.provided("variant")
     except Exception as exc:  # the report must still be written when the course area broke

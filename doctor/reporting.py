@@ -8,8 +8,6 @@ policy, and every result with its findings and fixes. It is always written to a 
 from __future__ import annotations
 
 import json
-import platform
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +15,7 @@ from collections.abc import Callable
 from . import __version__
 from .host import Host, Platform
 from .install_id import install_id
+from .lazy import LazyPattern
 from .model import Fix, Run, Status
 from .render import ASCII_MARK, plain_table, redact_json, run_json
 from .repo import git_state, policy, variant
@@ -45,6 +44,8 @@ def report_line(host: Host) -> str:
 
 def header(host: Host, run: Run) -> list[str]:
     """Versions, repository, variant and policy: what staff ask first."""
+    import platform  # (only a report has a header: `check` does not pay for it)
+
     name, why = variant(host)
     course = policy(host)
     return [
@@ -95,6 +96,8 @@ def _os_name(host: Host) -> str:
         return f"WSL distro {host.env.get('WSL_DISTRO_NAME', '?')}, kernel {_kernel(host)}"
     if host.root is not None:
         return f"captured host at --root, kernel {_kernel(host)}"
+    import platform
+
     return f"{platform.system()} {platform.release()}"
 
 
@@ -168,7 +171,7 @@ def markdown_body(
     return lines
 
 
-_MD_SPECIAL = re.compile(r"[\\*_<>|\[\]#]")
+_MD_SPECIAL = LazyPattern(r"[\\*_<>|\[\]#]")
 
 
 def md_escape(text: str) -> str:

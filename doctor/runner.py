@@ -164,7 +164,10 @@ def _work_on(
     slot.thread_ident = threading.get_ident()
     slot.started = time.monotonic()
     try:
-        reason = check.platform_reason(host) or check.skip_reason(host)
+        reason = check.platform_reason(host)
+        if not reason:  # it runs here: a built-in's module is imported only now
+            check = slot.loaded.ready()
+            reason = check.skip_reason(host)
         if reason:
             deliver(slot, _result(slot.loaded, skip_reason=reason))
             return

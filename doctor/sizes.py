@@ -7,7 +7,8 @@ way; every printed size carries its unit.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+
+from .lazy import LazyPattern
 
 KiB = 1024
 MiB = 1024**2
@@ -15,7 +16,7 @@ GiB = 1024**3
 TiB = 1024**4
 
 _UNITS = {"": 1, "b": 1, "k": KiB, "m": MiB, "g": GiB, "t": TiB}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+_SIZE = LazyPattern(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 
 # A live figure (what a VM or engine reports) passes at 90 % of the requirement: a VM given
 # 8 GB reports a little less than 8 GiB to its guests.
@@ -36,6 +37,8 @@ def parse_size(text: str | int) -> int:
     number, unit = match.groups()
     if len(number.partition(".")[0].lstrip("0")) > 20:
         raise ValueError(f"{text[:40]!r}... is too large to be a size")
+    from decimal import Decimal  # exact for "0.1GB"; imported only when a size is read
+
     return int(Decimal(number) * _UNITS[unit.lower()])
 
 

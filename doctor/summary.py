@@ -15,14 +15,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .lazy import LazyPattern
 from .reporting import REPORT_LINE, SIGNATURE
 
 FILE_LIMIT = 4 * 1024 * 1024
 """A report is a few kilobytes; a forum export of a whole class stays well under this."""
-_HEADER = re.compile(r"^devdoctor (?P<version>\S+) on (?P<platform>[a-z]+)\b")
-_REPORT = re.compile(r"^v(?P<format>\d+)\s+id=(?P<id>[0-9a-f]{16})\b")
-_VARIANT = re.compile(r"^variant: (?P<variant>\S+)")
-_DECORATION = re.compile(r"^[\s>*`-]*|[*`\s]*$")
+_HEADER = LazyPattern(r"^devdoctor (?P<version>\S+) on (?P<platform>[a-z]+)\b")
+_REPORT = LazyPattern(r"^v(?P<format>\d+)\s+id=(?P<id>[0-9a-f]{16})\b")
+_VARIANT = LazyPattern(r"^variant: (?P<variant>\S+)")
+_DECORATION = LazyPattern(r"^[\s>*`-]*|[*`\s]*$")
 
 
 @dataclass(frozen=True)

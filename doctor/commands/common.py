@@ -18,12 +18,12 @@ from ..model import Run, Scope, Status
 from ..options import FixParams, RunOptions
 from ..policy import Policy
 from ..registry import (
+    NO_REPOSITORY,
     Loaded,
     LoadError,
     builtin_ids,
-    described_builtins,
+    deferred_builtins,
     load_checks,
-    not_imported,
     plugins_on,
 )
 from ..repo import git_state, policy, variant
@@ -67,17 +67,11 @@ def select(args: Namespace, host: Host) -> tuple[list[Loaded], list[LoadError], 
     skip = _ids(getattr(args, "skip", None))
     builtin = set(builtin_ids())
     wanted = [cid for cid in builtin_ids() if cid in only] if only else builtin_ids()
-    # Without a course repository, the checks that need one are skipped without importing them.
-    idle = (
-        {d.id: d for d in described_builtins() if d.needs_repository}
-        if host.repo_root is None
-        else {}
-    )
-    checks, errors = load_checks(plugins=plugins_on(), ids=[c for c in wanted if c not in idle])
-    standing = {cid: Loaded(not_imported(d)) for cid, d in idle.items() if cid in wanted}
-    by_id = {c.check.id: c for c in checks}
-    checks = [by_id.get(cid) or standing[cid] for cid in wanted if cid in by_id or cid in standing]
-    checks += [c for c in by_id.values() if c.origin != "builtin"]
+    # A built-in's module is imported when it runs (the catalogue says the rest), and not at
+    # all when it needs a course repository and there is none.
+    checks = deferred_builtins(wanted, repository=host.repo_root is not None)
+    plugins, errors = load_checks(plugins=plugins_on(), ids=())
+    checks += plugins
     known = builtin | {c.check.id for c in checks} | {e.id for e in errors}
     known |= {_bare(e.id) for e in errors}
     for cid in [*only, *skip]:
@@ -89,8 +83,9 @@ def select(args: Namespace, host: Host) -> tuple[list[Loaded], list[LoadError], 
     if getattr(args, "course", False):
         checks = [c for c in checks if c.check.scope is Scope.COURSE]
     skipped = {cid: "skipped with --skip" for cid in skip}
-    for cid in standing:
-        skipped.setdefault(cid, "no course repository here (see devcontainer)")
+    for loaded in checks:
+        if loaded.origin == "builtin" and not loaded.spec:
+            skipped.setdefault(loaded.check.id, NO_REPOSITORY)
     for cid in policy(host).skip:
         skipped.setdefault(cid, "skipped by the course's policy file")
     return checks, errors, skipped
@@ -116,7 +111,7 @@ def prefetch(host: Host) -> None:
     # The areas' modules behind these facts are imported here, on this thread: a prefetch
     # thread importing `devdoctor.checks.course.variant` by name while a check's thread imports
     # the course package was once a _DeadlockError (seen in a fresh clone's first run).
-    for name in ("identities", "variant"):
+    for name in ("identities", "variant") if host.repo_root is not None else ("identities",):
         provider(name)
     for need in (redactor_for, git_state, variant):
         threading.Thread(target=_quietly, args=(need, host), daemon=True).start()

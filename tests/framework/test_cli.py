@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -251,7 +252,7 @@ def test_windows_without_wsl(tmp_path: Path) -> None:
 def test_a_stand_in_that_hangs_for_an_hour_does_not_delay_the_exit(tmp_path: Path) -> None:
     # the VM has 16 GiB now: without Windows' RAM, WSL's default cannot be judged
     fake = wsl_host(tmp_path, wslconfig=None, vm_memory_kb=16 * 1024 * 1024)
-    marker = "3601"
+    marker = f"{3600 + secrets.randbelow(10**6)}"  # its own: other test runs may share the machine
     fake.bin.joinpath("powershell.exe").write_text(f"#!/bin/sh\nsleep {marker}\n")
     done = fake.cli("check", "--only", "wsl-memory", timeout=40)
     assert "unknown-ram" in done.stdout or "cannot tell how much RAM" in done.stdout
