@@ -25,7 +25,7 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
         return ExitCode.NOT_APPLIED
     named = list(args.ids or [])
     checks, _errors, skipped = select(args, host)
-    by_id = {c.check.id: c.check for c in checks}
+    by_id = {c.check.id: c for c in checks}
     for cid in named:
         if cid not in by_id:
             raise UsageError(
@@ -33,7 +33,7 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
                 if args.course
                 else f"{cid} is a plugin that did not load; `devdoctor check` says why"
             )
-        if not by_id[cid].fix_description:
+        if not by_id[cid].check.fix_description:
             raise UsageError(
                 f"{cid} has no automatic fix; `devdoctor explain {cid}` says how to fix it by hand"
             )
@@ -73,7 +73,7 @@ def run(args: Namespace, host: Host, ui: UI) -> ExitCode:
         outcomes.append(
             fix_flow(
                 finding,
-                by_id[cid],
+                by_id[cid].ready(),  # it ran, so its module is imported: the fix verifies by it
                 host,
                 consent=consent,
                 named=cid in named,
