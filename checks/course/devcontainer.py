@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devdoctor import Check, Finding, Host, Scope, Status, evidence
 from devdoctor.repo import on_windows_drive, rel
 
-from . import compose_service, host_fit, repo_files
-from .configs import ConfigError, ConfigFile, DevcontainerConfig, load
-from .variant import chosen_config, chosen_devcontainer, configs
+if TYPE_CHECKING:
+    from .configs import ConfigError, ConfigFile, DevcontainerConfig
+
 
 # ------------------------------------------------------------------------- the check
 
@@ -45,6 +46,9 @@ class Devcontainer(Check):
         if repo is None:
             yield self._not_found(host, None)
             return
+        # Imported only now: outside a course repository they would slow every `devdoctor check`.
+        from .variant import chosen_config, configs
+
         if on_windows_drive(host, repo):
             yield self._windows_drive(repo)
         found = configs(host)
@@ -125,6 +129,11 @@ class Devcontainer(Check):
     def _one(
         self, host: Host, repo: Path, file: ConfigFile, *, is_chosen: bool
     ) -> Iterator[Finding]:
+        # Imported here, not at the top, for the reason given in run().
+        from . import compose_service, host_fit, repo_files
+        from .configs import ConfigError
+        from .variant import chosen_devcontainer
+
         loaded = chosen_devcontainer(host) if is_chosen else _load(host, file)
         where = rel(repo, file.path)
         if loaded is None:
@@ -169,6 +178,8 @@ class Devcontainer(Check):
 
 
 def _load(host: Host, file: ConfigFile) -> DevcontainerConfig | ConfigError:
+    from .configs import ConfigError, load  # with a repository only, as in Devcontainer.run()
+
     try:
         return load(file, local_env=host.env, host=host)
     except ConfigError as exc:
