@@ -22,7 +22,8 @@ from devdoctor.resources import cpu_count, disk_free, docker_data_place, host_ra
 from devdoctor.sizes import live_meets
 
 from .commands import invocations
-from .configs import DevcontainerConfig, gpu_run_args, key_line
+from .configs import DevcontainerConfig, key_line
+from .host_requirements import gpu_run_args
 
 AMD64 = frozenset({"linux/amd64", "amd64", "linux/x86_64", "x86_64", "linux/amd64/v2"})
 GPU_DRIVER_ERROR = 'could not select device driver "" with capabilities: [[gpu]]'
