@@ -32,6 +32,7 @@ from devdoctor.repo import rel
 
 from .commands import command_bashisms
 from .configs import DevcontainerConfig, key_line
+from .script_repair import repair
 from .scripts import (
     FIX_LIMIT,
     Script,
@@ -39,14 +40,13 @@ from .scripts import (
     Use,
     course_scripts,
 )
+from .shebang import shebang_program
 from .shell import (
     HEADER_BYTES,
     Problem,
     RunAs,
     ScriptReport,
     analyze,
-    repair,
-    shebang_program,
 )
 from .variant import chosen_config, without_configuration
 
