@@ -18,7 +18,7 @@ _EXPORTS = {
     "ConfigFile": "configs",
     "DevcontainerConfig": "configs",
     "this_machine": "configs",
-    "variable_pattern": "configs",
+    "variable_pattern": "variables",
     "chosen_config": "variant",
     "chosen_devcontainer": "variant",
     "script_in_repo": "variant",
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .configs import ConfigFile as ConfigFile
     from .configs import DevcontainerConfig as DevcontainerConfig
     from .configs import this_machine as this_machine
-    from .configs import variable_pattern as variable_pattern
+    from .variables import variable_pattern as variable_pattern
     from .variant import chosen_config as chosen_config
     from .variant import chosen_devcontainer as chosen_devcontainer
     from .variant import script_in_repo as script_in_repo

@@ -10,166 +10,15 @@ it impossible for everyone with .gitattributes.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
-from devdoctor import Check, Finding, Fix, Host, RunCommand, Scope, Status, WriteFile
-from devdoctor.repo import on_windows_drive
+from devdoctor import Check, Finding, Host, Scope, Status
 
-from .scripts import FIX_LIMIT, Script, Scripts, course_scripts
+from .eol_fix import gitattributes_fix, student_fix
+from .git_eol import GitTool, Settings, check_attr, checkout_git, converts, protected, read_settings
+from .scripts import Script, Scripts, course_scripts
 from .shell import analyze
 from .variant import without_configuration
-
-TRUE = frozenset({"true", "yes", "on", "1"})
-HEADER = b"# Scripts run in Linux containers: keep them LF on every checkout (added by devdoctor)"
-
-
-@dataclass(frozen=True)
-class GitTool:
-    """The git that made (and updates) the checkout, and how to run it there."""
-
-    argv: tuple[str, ...]
-    cwd: str | None
-    label: str
-    why: str
-    complete: bool  # False: its system and global settings cannot be read from here
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One core.autocrlf / core.eol line of `git config --show-scope --show-origin`."""
-
-    scope: str
-    origin: str
-    key: str
-    value: str
-
-    def __str__(self) -> str:
-        return f"{self.value} ({self.scope}: {self.origin.removeprefix('file:')})"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the checkout's git reads, lowest level first (the last one wins)."""
-
-    values: tuple[Setting, ...]
-    problem: str | None = None
-
-    def all(self, key: str) -> list[Setting]:
-        return [s for s in self.values if s.key == key]
-
-    def effective(self, key: str) -> str | None:
-        found = self.all(key)
-        return found[-1].value.lower() if found else None
-
-    @property
-    def autocrlf(self) -> str:
-        """ "true", "input" or "false", as git reads the last value."""
-        value = self.effective("core.autocrlf")
-        if value is None:
-            return "false"
-        return "true" if value in TRUE else "input" if value == "input" else "false"
-
-    def local(self, key: str) -> str | None:
-        found = [s for s in self.all(key) if s.scope == "local"]
-        return found[-1].value if found else None
-
-    def shown(self, key: str) -> str:
-        found = self.all(key)
-        return "; ".join(str(s) for s in found) if found else "not set"
-
-
-def checkout_git(host: Host, repo: Path) -> GitTool:
-    """git.exe for a checkout on the Windows drive seen from WSL, else this computer's git."""
-    local = GitTool(("git", "-C", str(repo)), None, "git", "the git on this computer", True)
-    if not on_windows_drive(host, repo):
-        return local
-    if host.which("git.exe"):
-        return GitTool(
-            ("git.exe",),
-            str(repo),
-            "git.exe (Git for Windows)",
-            "the checkout is on the Windows drive, where Git for Windows makes and updates it",
-            True,
-        )
-    return GitTool(
-        local.argv,
-        None,
-        "git in WSL (git.exe is not on PATH)",
-        "the checkout is on the Windows drive, so Git for Windows probably made it, but "
-        "git.exe is not on PATH here (WSL interop off?), so its own settings are unknown",
-        False,
-    )
-
-
-def read_settings(host: Host, tool: GitTool) -> Settings:
-    """core.autocrlf and core.eol at every level, with the file each comes from."""
-    done = host.run(
-        [
-            *tool.argv,
-            "config",
-            "--show-scope",
-            "--show-origin",
-            "--get-regexp",
-            r"^core\.(autocrlf|eol)$",
-        ],
-        cwd=tool.cwd,
-        timeout=10,
-    )
-    if done.rc == 1 and not done.out.strip():
-        return Settings(())  # nothing set anywhere
-    if not done.ok:
-        lines = done.err.strip().splitlines()
-        return Settings((), lines[-1] if lines else done.describe())
-    values = []
-    for line in done.out.splitlines():
-        parts = line.split("\t")
-        if len(parts) != 3:
-            continue
-        key, _, value = parts[2].partition(" ")
-        setting = Setting(parts[0], parts[1], key.lower(), value.strip())
-        if tool.complete or setting.scope in ("local", "worktree"):
-            values.append(setting)
-    return Settings(tuple(values))
-
-
-def check_attr(host: Host, tool: GitTool, paths: Sequence[str]) -> dict[str, dict[str, str]]:
-    """The text and eol attributes of each path (from .gitattributes and the git's own files)."""
-    if not paths:
-        return {}
-    done = host.run(
-        [*tool.argv, "check-attr", "-z", "--stdin", "text", "eol"],
-        cwd=tool.cwd,
-        input="\0".join(paths).encode() + b"\0",
-        timeout=10,
-    )
-    attrs: dict[str, dict[str, str]] = {p: {} for p in paths}
-    if not done.ok:
-        return attrs
-    fields = done.out_bytes.split(b"\0")
-    for i in range(0, len(fields) - 2, 3):
-        path, name, value = (f.decode("utf-8", "surrogateescape") for f in fields[i : i + 3])
-        attrs.setdefault(path, {})[name] = value
-    return attrs
-
-
-def protected(attr: dict[str, str]) -> bool:
-    """Whether .gitattributes makes git keep the repository's bytes, or LF, on checkout."""
-    text, eol = attr.get("text", "unspecified"), attr.get("eol", "unspecified")
-    return text == "unset" or (eol == "lf" and text != "unset")
-
-
-def converts(attr: dict[str, str], settings: Settings) -> bool:
-    """Whether this git writes the file with CRLF when it checks it out."""
-    text, eol = attr.get("text", "unspecified"), attr.get("eol", "unspecified")
-    if text == "unset" or eol == "lf":
-        return False
-    if eol == "crlf" or settings.autocrlf == "true":
-        return True
-    core_eol = settings.effective("core.eol")
-    return settings.autocrlf == "false" and core_eol == "crlf" and text in ("set", "auto")
 
 
 def has_crlf(script: Script) -> bool:
@@ -183,13 +32,6 @@ def has_crlf(script: Script) -> bool:
 def committed_crlf(script: Script) -> bool:
     """The repository itself stores the script with CR (`git ls-files --eol` says i/crlf)."""
     return any(part in ("i/crlf", "i/mixed") for part in script.eol.split())
-
-
-def blob_id(data: bytes, like: str) -> str:
-    """The id git gives a blob with these bytes (SHA-1, or SHA-256 in such a repository)."""
-    header = b"blob %d\0" % len(data)
-    algo = hashlib.sha256 if len(like) == 64 else hashlib.sha1
-    return algo(header + data).hexdigest()
 
 
 class LineEndings(Check):
@@ -275,7 +117,7 @@ class LineEndings(Check):
                 "`eol=lf`. `devdoctor fix line-endings --course` adds `*.sh text eol=lf` (and "
                 "the scripts without an extension).",
                 evidence=look.facts,
-                fix=_gitattributes_fix(host, self.id, found.repo, look.unprotected),
+                fix=gitattributes_fix(host, self.id, found.repo, look.unprotected),
             )
         elif not look.staff and not look.checkout and look.at_risk:
             yield self.finding(
@@ -289,7 +131,7 @@ class LineEndings(Check):
                 + "\n`devdoctor fix line-endings` sets core.autocrlf=input for this repository "
                 "only.",
                 evidence=look.facts,
-                fix=_student_fix(host, self.id, tool, settings, [], attrs),
+                fix=student_fix(host, self.id, tool, settings, [], attrs),
             )
         elif not look.checkout:
             yield self.finding(
@@ -304,7 +146,7 @@ class LineEndings(Check):
         scripts = look.checkout
         fix = None
         if not look.staff:
-            fix = _student_fix(host, self.id, look.tool, look.settings, scripts, look.attrs)
+            fix = student_fix(host, self.id, look.tool, look.settings, scripts, look.attrs)
         return self.finding(
             Status.FAIL,
             "crlf-checkout",
@@ -405,148 +247,4 @@ def _checkout_advice(staff: bool) -> str:
     )
 
 
-def _student_fix(
-    host: Host,
-    check_id: str,
-    tool: GitTool,
-    settings: Settings,
-    scripts: list[Script],
-    attrs: dict[str, dict[str, str]],
-) -> Fix | None:
-    """core.autocrlf=input for this repository, then the scripts' LF bytes back in the tree."""
-    if any(attrs.get(s.target or "", {}).get("eol") == "crlf" for s in scripts):
-        return None  # .gitattributes would put CRLF back: the course must change it
-    changes: list[RunCommand | WriteFile] = []
-    old = settings.local("core.autocrlf")
-    if old != "input":
-        undo = ("config", "core.autocrlf", old) if old else ("config", "--unset", "core.autocrlf")
-        changes.append(
-            RunCommand(
-                argv=(*tool.argv, "config", "core.autocrlf", "input"),
-                why="this repository only: check files out as the repository has them (LF)",
-                cwd=tool.cwd,
-                undo_argv=(*tool.argv, *undo),
-            )
-        )
-    rewrites: list[WriteFile] = []
-    same: list[str] = []  # LF equals the repository's blob: git can check them out again
-    for script in scripts:
-        try:
-            data, truncated = host.read_bytes(script.full, limit=FIX_LIMIT)
-        except OSError:
-            continue
-        if truncated:
-            continue
-        new = data.replace(b"\r\n", b"\n")
-        rewrites.append(WriteFile(path=str(script.full), old=data, new=new))
-        if script.git_sha and blob_id(new, script.git_sha) == script.git_sha:
-            same.append(script.target or script.path)
-    if same:
-        # Undo runs backwards: once the CRLF bytes are back, `git add` (the same blob, as
-        # core.autocrlf=input still holds then) refreshes the index, so git stays clean.
-        changes.append(
-            RunCommand(
-                argv=(*tool.argv, "update-index", "-q", "--refresh"),
-                why="note what git knows about the files before they change",
-                cwd=tool.cwd,
-                undo_argv=(*tool.argv, "add", "--", *same),
-            )
-        )
-    changes += rewrites
-    if same:
-        changes.append(
-            RunCommand(
-                argv=(*tool.argv, "checkout-index", "-u", "-f", "--", *same),
-                why="check them out again, so that git's index knows they match the repository",
-                cwd=tool.cwd,
-            )
-        )
-    if not changes:
-        return None
-    rewritten, edited = len(rewrites), len(rewrites) - len(same)
-    title = "set core.autocrlf=input for this repository"
-    if rewritten:
-        title += f" and rewrite {rewritten} script(s) with LF, as the repository has them"
-    if edited:
-        title += f" ({edited} keep your own edits, which git shows as changes)"
-    return Fix(id=check_id, title=title, changes=tuple(changes), scope=Scope.HOST)
-
-
-def _gitattributes_fix(
-    host: Host, check_id: str, repo: Path, unprotected: list[Script]
-) -> Fix | None:
-    """Staff: .gitattributes lines that keep the scripts LF on every clone.
-
-    CRLF already in the staff's own copies is script-shebangs' to rewrite: two fixes writing
-    the same file would refuse each other."""
-    path = repo / ".gitattributes"
-    old: bytes | None
-    try:
-        old, truncated = host.read_bytes(path)
-    except FileNotFoundError:
-        old, truncated = None, False
-    except OSError:
-        return None
-    if truncated:
-        return None  # over 1 MiB: not a .gitattributes to rewrite
-    lines = gitattributes_lines([s.target or s.path for s in unprotected])
-    if not lines:
-        return None
-    new = extend_gitattributes(old, lines)
-    return Fix(
-        id=check_id,
-        title="keep the scripts LF in .gitattributes: " + ", ".join(ln.decode() for ln in lines),
-        changes=(WriteFile(path=str(path), old=old, new=new),),
-        scope=Scope.COURSE,
-        manual_steps=(
-            "Commit it: git add .gitattributes && git add --renormalize . && "
-            "git commit -m 'Keep scripts LF'",
-        ),
-    )
-
-
-def gitattributes_lines(paths: Sequence[str]) -> list[bytes]:
-    """`*.sh text eol=lf` for each script extension, an anchored line for the others."""
-    lines: list[bytes] = []
-    for suffix in (".sh", ".bash"):
-        if any(p.endswith(suffix) for p in paths):
-            lines.append(f"*{suffix} text eol=lf".encode())
-    for p in sorted(paths):
-        if not p.endswith((".sh", ".bash")):
-            lines.append(f"{_pattern(p)} text eol=lf".encode())
-    return lines
-
-
-def _pattern(path: str) -> str:
-    """An anchored pattern for exactly `path`: glob characters escaped, and C-style quotes
-    around it when it has blanks or quotes (git splits each line on blanks)."""
-    escaped = "/" + "".join("\\" + c if c in "*?[]\\" else c for c in path)
-    if not any(c in path for c in ' \t"'):
-        return escaped
-    return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def extend_gitattributes(old: bytes | None, lines: list[bytes]) -> bytes:
-    """Append after what is there, in the file's own line endings (later lines win in git)."""
-    newline = b"\r\n" if old and b"\r\n" in old else b"\n"
-    head = b""
-    if old:
-        head = old if old.endswith(b"\n") else old + newline
-        head += newline
-    return head + newline.join([HEADER, *lines]) + newline
-
-
-__all__ = [
-    "GitTool",
-    "LineEndings",
-    "Setting",
-    "Settings",
-    "blob_id",
-    "check_attr",
-    "checkout_git",
-    "converts",
-    "extend_gitattributes",
-    "gitattributes_lines",
-    "protected",
-    "read_settings",
-]
+__all__ = ["LineEndings"]

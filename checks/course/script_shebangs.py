@@ -9,72 +9,20 @@ says, for each problem, what the student will see and why.
 
 from __future__ import annotations
 
-import re
-import stat
-from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from devdoctor import (
-    Check,
-    Finding,
-    Fix,
-    Host,
-    RunCommand,
-    Scope,
-    SetMode,
-    Status,
-    WriteFile,
-)
-from devdoctor.checks.image import dockerfile_text, final_image
+from devdoctor import Check, Finding, Fix, Host, Scope, Status
 from devdoctor.repo import rel
 
 from .commands import command_bashisms
-from .configs import DevcontainerConfig, key_line
-from .scripts import (
-    FIX_LIMIT,
-    Script,
-    Scripts,
-    Use,
-    course_scripts,
-)
-from .shell import (
-    HEADER_BYTES,
-    Problem,
-    RunAs,
-    ScriptReport,
-    analyze,
-    repair,
-    shebang_program,
-)
-from .variant import chosen_config, without_configuration
+from .configs import key_line
+from .script_diagnosis import Diagnosis, Hit, diagnose, image_facts, status_of
+from .script_fix import plan_fix
+from .scripts import Scripts, course_scripts
+from .shell import Problem, RunAs
+from .variant import without_configuration
 
-POSIX_SHELLS = frozenset({"sh", "dash", "ash", "bash"})
-
-# Problems that always break the run, and those where the script still runs, under /bin/sh.
-FAILS = frozenset(
-    {
-        "crlf",
-        "bom",
-        "utf16",
-        "bashism-under-sh",
-        "not-executable",
-        "env-with-args",
-        "shebang-multiple-args",
-        "relative-interpreter",
-        "non-ascii-shebang",
-    }
-)
-PLACEMENT = frozenset(
-    {
-        "missing-shebang",
-        "leading-whitespace",
-        "shebang-not-first-line",
-        "bang-typo",
-        "shebang-too-long",
-    }
-)
 HOW = {
     RunAs.DIRECT: "run directly (the kernel reads its #! line)",
     RunAs.EXEC: "exec'd by an array-form command (no shell to fall back to)",
@@ -98,175 +46,6 @@ BY_HAND = {
     "interpreter-missing": "install the interpreter in the Dockerfile, or name one the image "
     "has (python3, not python).",
 }
-
-
-# ------------------------------------------------------------------------- what the image lacks
-
-
-@dataclass(frozen=True)
-class ImageFacts:
-    """What devdoctor can tell about the image without pulling it."""
-
-    image: str | None
-    source: str
-    text: str  # Dockerfile, features and commands, to see what the course installs
-
-    def lacks(self, program: str) -> bool:
-        """Whether the image certainly has no `program` (a short, conservative table)."""
-        if not self.image or re.search(rf"(?<![\w-]){re.escape(program)}(?![\w-])", self.text):
-            return False
-        name = self.image.lower()
-        if program == "bash":
-            return "alpine" in name and "common-utils" not in self.text
-        if program in ("python", "python2"):
-            debianish = re.search(
-                r"(^|/)(debian|ubuntu|devcontainers/base|vscode/devcontainers/base)[:@]", name
-            )
-            return bool(debianish) and "python" not in name
-        return False
-
-
-def image_facts(host: Host, configs: tuple[DevcontainerConfig, ...]) -> ImageFacts:
-    chosen, _ = chosen_config(host)
-    config = next((c for c in configs if c.file == chosen), None)
-    if config is None:
-        return ImageFacts(None, "", "")
-    image, source = final_image(config, host)
-    features = config.data.get("features")  # an object by the spec; anything else names none
-    parts = [" ".join(str(k) for k in features) if isinstance(features, dict) else ""]
-    if config.dockerfile is not None:
-        lines = dockerfile_text(host, config.dockerfile).splitlines()
-        parts.append("\n".join(ln for ln in lines if not ln.lstrip().upper().startswith("FROM")))
-    parts += [str(v) for v in config.lifecycle.values()]
-    return ImageFacts(image, source, "\n".join(parts))
-
-
-# ------------------------------------------------------------------------- diagnosis
-
-
-@dataclass
-class Hit:
-    """One problem code in one script: the first occurrence, the others, the uses it breaks."""
-
-    problem: Problem
-    uses: list[Use]
-    more: list[Problem] = field(default_factory=list)
-
-    @property
-    def code(self) -> str:
-        return self.problem.code
-
-    def shellcheck(self) -> str:
-        """Every shellcheck code behind it, with its line when there are several."""
-        every = [self.problem, *self.more]
-        if len(every) == 1:
-            return self.problem.shellcheck
-        return ", ".join(f"{p.shellcheck} (line {p.line})" for p in every if p.shellcheck)
-
-
-@dataclass
-class Diagnosis:
-    """The problems of one script, merged by code, each with the uses that hit it."""
-
-    script: Script
-    problems: list[Hit] = field(default_factory=list)
-    interpreter: str | None = None
-    reports: list[ScriptReport] = field(default_factory=list)
-
-    @property
-    def uses_bash(self) -> bool:
-        """Bash syntax anywhere in it: asked only when a repair is planned (it costs a scan)."""
-        return any(report.uses_bash_syntax for report in self.reports)
-
-
-def _name(path: str) -> str:
-    return path if path.startswith(("/", "./", "../")) else f"./{path}"
-
-
-def _runs(script: Script) -> list[tuple[RunAs, bool, list[Use]]]:
-    """Distinct (how, chmodded first) runs, with the uses behind each."""
-    if not script.uses:
-        return [(RunAs.UNKNOWN, False, [])]
-    runs: dict[tuple[RunAs, bool], list[Use]] = defaultdict(list)
-    for use in script.uses:
-        runs[(use.run_as, use.made_executable)].append(use)
-    return [(k[0], k[1], v) for k, v in runs.items()]
-
-
-def diagnose(
-    script: Script, image: ImageFacts, *, data: bytes | None = None, mode: str | None = None
-) -> Diagnosis:
-    """Every problem of one script, for every way the build runs it (merged by code)."""
-    body = script.data if data is None else data[:HEADER_BYTES]
-    git_mode = script.git_mode if mode is None else mode
-    truncated = script.truncated if data is None else len(data) > HEADER_BYTES
-    diag = Diagnosis(script)
-    by_code: dict[str, Hit] = {}
-    for run_as, chmodded, uses in _runs(script):
-        report = analyze(
-            body,
-            run_as=run_as,
-            git_mode=None if chmodded else git_mode,
-            truncated=truncated,
-            name=_name(script.path),
-        )
-        diag.reports.append(report)
-        diag.interpreter = diag.interpreter or report.interpreter or shebang_program(body)
-        problems = list(report.problems)
-        if run_as in (RunAs.DIRECT, RunAs.EXEC, RunAs.UNKNOWN) and report.interpreter:
-            problems += _interpreter_missing(report.interpreter, image, script)
-        for problem in problems:
-            if problem.code == "crlf" and script.checkout_made_crlf and data is None:
-                continue  # git's conversion made it: line-endings owns that cause
-            hit = by_code.get(problem.code)
-            if hit is None:
-                by_code[problem.code] = Hit(problem, list(uses))
-                continue
-            hit.uses.extend(u for u in uses if u not in hit.uses)
-            seen = [(p.line, p.shellcheck) for p in (hit.problem, *hit.more)]
-            if (problem.line, problem.shellcheck) not in seen:
-                hit.more.append(problem)
-    diag.problems = list(by_code.values())
-    return diag
-
-
-def _interpreter_missing(program: str, image: ImageFacts, script: Script) -> list[Problem]:
-    if not image.lacks(program):
-        return []
-    runtime = (
-        f"`{_name(script.path)}: cannot execute: required file not found` (bash 5.2), "
-        f"`/usr/bin/env: '{program}': No such file or directory` with env (exit 127)"
-    )
-    why = (
-        f"The image ({image.image}, {image.source}) has no `{program}`, and nothing the "
-        "course installs adds it."
-    )
-    summary = f"its #! line asks for `{program}`, which the image does not have"
-    return [Problem("interpreter-missing", 1, summary, runtime, why, "")]
-
-
-def status_of(problem: Problem, diag: Diagnosis, uses: list[Use] | None = None) -> Status:
-    """Fail when the run breaks; warn when /bin/sh runs it anyway; one step less if not run."""
-    exec_form = any(u.run_as is RunAs.EXEC for u in uses or ())
-    if problem.code in FAILS or (exec_form and problem.code in PLACEMENT):
-        status = Status.FAIL
-    elif problem.code in PLACEMENT and diag.interpreter not in POSIX_SHELLS | {None}:
-        status = Status.FAIL  # python or node code read by /bin/sh
-    else:
-        status = Status.WARN
-    if not diag.script.run_by_build:
-        status = Status.WARN if status is Status.FAIL else Status.INFO
-    return status
-
-
-# ------------------------------------------------------------------------- repair
-
-
-def repaired(original: bytes, diag: Diagnosis) -> bytes:
-    """repair()'s bytes; a #!/bin/sh script in bash gets bash when its #! line is what counts."""
-    uses = diag.script.uses
-    by_shebang = not uses or any(u.run_as in (RunAs.DIRECT, RunAs.EXEC) for u in uses)
-    return repair(original, want_bash=diag.uses_bash or None, run_directly=by_shebang)
 
 
 # ------------------------------------------------------------------------- the check
@@ -315,7 +94,7 @@ class ScriptShebangs(Check):
         links = list(self._links(found))
         yield from links
         diags = [d for d in (diagnose(s, image) for s in found.scripts) if d.problems]
-        fix, fixed, carrier = self._plan(host, found, diags, image)
+        fix, fixed, carrier = plan_fix(self.id, host, found, diags, image)
         for diag in diags:
             for hit in diag.problems:
                 key = (diag.script.path, hit.code)
@@ -433,115 +212,6 @@ class ScriptShebangs(Check):
                 path=path,
             )
 
-    # -- the fix --------------------------------------------------------------------------------
-
-    def _plan(
-        self, host: Host, found: Scripts, diags: list[Diagnosis], image: ImageFacts
-    ) -> tuple[Fix | None, set[tuple[str, str]], tuple[str, str] | None]:
-        """One fix for every script (the engine applies it once), and which finding carries it."""
-        staff = host.options.course
-        changes: list[WriteFile | SetMode | RunCommand] = []
-        fixed: set[tuple[str, str]] = set()
-        left: set[str] = set()
-        kinds: set[str] = set()
-        for diag in diags:
-            codes = {h.code for h in diag.problems}
-            script = diag.script
-            if not staff and codes == {"crlf"} and script.checkout_made_crlf:
-                left |= codes  # line-endings' fix makes the checkout LF and keeps git clean
-                continue
-            planned = _plan_one(host, found.repo, diag, image)
-            if planned is None:
-                left |= codes
-                continue
-            script_changes, remaining = planned
-            changes += script_changes
-            left |= remaining
-            for code in codes - remaining:
-                fixed.add((script.path, code))
-                kinds.add(code)
-        if not changes:
-            return None, fixed, None
-        order = [(d.script.path, h.code) for d in diags for h in d.problems]
-        clean = [k for k in order if k in fixed and k[1] not in left]
-        carrier = clean[0] if clean else next(k for k in order if k in fixed)
-        paths = sorted({path for path, _ in fixed})
-        fix = Fix(
-            id=self.id,
-            title=f"repair {len(paths)} script(s): {_kinds(kinds)}",
-            changes=tuple(changes),
-            scope=Scope.COURSE,
-            manual_steps=(
-                (f"Commit the repaired scripts: git add -- {' '.join(paths)} && git commit",)
-                if staff
-                else (
-                    "These are the course's files: before your next `git pull`, run "
-                    f"`git stash` (or `git checkout -- {' '.join(paths)}`) so it does not "
-                    "conflict.",
-                )
-            ),
-        )
-        return fix, fixed, carrier
-
-
-def _kinds(codes: set[str]) -> str:
-    words = []
-    if "crlf" in codes:
-        words.append("LF line endings")
-    if "bom" in codes:
-        words.append("no BOM")
-    if codes & (PLACEMENT | {"env-with-args", "bashism-under-sh"}):
-        words.append("a working #! line")
-    if "not-executable" in codes:
-        words.append("the exec bit in git")
-    return ", ".join(words) or "normalised"
-
-
-def _plan_one(
-    host: Host, repo: Path, diag: Diagnosis, image: ImageFacts
-) -> tuple[list[WriteFile | SetMode | RunCommand], set[str]] | None:
-    """The changes for one script and the problem codes they leave; None when it cannot be fixed."""
-    script = diag.script
-    if script.target is None:
-        return None  # a link out of the repository: not the course's file to edit
-    try:
-        original, truncated = host.read_bytes(script.full, limit=FIX_LIMIT)
-        mode = stat.S_IMODE(host.stat(script.full).st_mode)
-    except OSError:
-        return None
-    if truncated:
-        return None
-    codes = {h.code for h in diag.problems}
-    new = repaired(original, diag)
-    needs_exec = "not-executable" in codes and bool(script.git_sha)
-    after = diagnose(script, image, data=new, mode="100755" if needs_exec else None)
-    remaining = {h.code for h in after.problems}
-    if remaining >= codes:
-        return None
-    changes: list[WriteFile | SetMode | RunCommand] = []
-    if new != original:
-        changes.append(WriteFile(path=str(script.full), old=original, new=new))
-    if needs_exec:
-        if not mode & 0o100:
-            changes.append(
-                SetMode(path=str(script.full), old_mode=mode, new_mode=mode | (mode & 0o444) >> 2)
-            )
-        changes.append(_exec_bit(repo, script))
-    return changes, remaining
-
-
-def _exec_bit(repo: Path, script: Script) -> RunCommand:
-    """Set the mode in git's index only: `--cacheinfo` keeps the staged blob as it is, where
-    `update-index --chmod=+x PATH` would also stage the file's current content."""
-    git = ("git", "-C", str(repo), "update-index", "--cacheinfo")
-    blob, path = script.git_sha, script.target
-    return RunCommand(
-        argv=(*git, f"100755,{blob},{path}"),
-        why=f"record the exec bit in git (git update-index --chmod=+x {path}), so every clone "
-        "gets it",
-        undo_argv=(*git, f"{script.git_mode},{blob},{path}"),
-    )
-
 
 def _advice(host: Host, diag: Diagnosis, problem: Problem, *, fixed: bool) -> str:
     """What to do: staff fix it in the repository; a student is told how to get by meanwhile."""
@@ -565,10 +235,4 @@ def _advice(host: Host, diag: Diagnosis, problem: Problem, *, fixed: bool) -> st
     return lead + f"By hand: {by_hand or 'see `devdoctor explain script-shebangs`'}"
 
 
-__all__ = [
-    "Diagnosis",
-    "ImageFacts",
-    "ScriptShebangs",
-    "diagnose",
-    "repaired",
-]
+__all__ = ["ScriptShebangs"]

@@ -14,7 +14,8 @@ from devdoctor.repo import git_ls
 
 from .commands import invocations
 from .configs import ConfigError, DevcontainerConfig, load
-from .shell import HEADER_BYTES, SHELLS, RunAs, shebang_program
+from .shebang import shebang_program
+from .shell import HEADER_BYTES, SHELLS, RunAs
 from .variant import chosen_config, chosen_devcontainer, configs, script_in_repo
 
 SCRIPT_SUFFIXES = (".sh", ".bash")

@@ -1,8 +1,9 @@
-"""Scripts a devcontainer build runs: what each one is, what will break it, and its repair.
+"""Scripts a devcontainer build runs: what each one is, and what will break it.
 
 Pure functions over strings and bytes (no subprocess, no file access), so the check that uses
 them can be tested on captured bytes.  Error texts are dash 0.5.12's and bash 5.2's on Debian 12,
-the base of the usual devcontainer images.
+the base of the usual devcontainer images. Reading the #! line is shebang.py's; rewriting a
+script is script_repair.py's.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from enum import Enum
 from functools import cached_property
 
 from .bash_syntax import POLYGLOT, bashisms
+from .shebang import BOM, TYPOS, classify, is_env, locate, parse_shebang, shown, utf8
 
 HEADER_BYTES = 64 * 1024
 """Callers read at most this much of a file to classify it."""
 
-_BOM = b"\xef\xbb\xbf"
 _SH_LIKE = frozenset({"sh", "dash", "ash"})
 SHELLS = _SH_LIKE | {"bash", "ksh", "mksh", "zsh"}
 
@@ -91,12 +92,6 @@ class ScriptReport:
 
 # ------------------------------------------------------------------ analysis
 
-_TYPOS = (
-    (re.compile(rb"!#[ \t]*(?=/)"), "SC1084", "`!#` instead of `#!`"),
-    (re.compile(rb"#[ \t]+![ \t]*(?=/)"), "SC1115", "a space between `#` and `!`"),
-    (re.compile(rb"#(?=/\S*bin/)"), "SC1113", "`#` without `!`"),
-    (re.compile(rb"!(?=/)"), "SC1104", "`!` without `#`"),
-)
 _NO_SHEBANG = (
     "no error of its own: /bin/sh (dash) runs the file, so bash syntax then fails"
     " (e.g. `[[: not found`)"
@@ -118,85 +113,10 @@ def _shell_part(text: str) -> str:
     return text
 
 
-def _dec(b: bytes) -> str:
-    return b.decode("utf-8", "replace")
-
-
-def _show(b: bytes) -> str:
-    """File bytes for a one-line message: control characters escaped."""
-    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", lambda m: f"\\x{ord(m.group()):02x}", _dec(b))
-
-
-def _classify(data: bytes) -> str:
-    """'utf16', 'binary' or 'text', judged on the first 8 KiB."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf16"
-    sample = data[:8192]
-    if b"\0" in sample:
-        half = len(sample) // 2
-        even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        utf16 = half >= 2 and max(even, odd) >= 0.6 * half and min(even, odd) <= 0.05 * half
-        return "utf16" if utf16 else "binary"
-    ctrl = sum(1 for b in sample if (b < 32 and b not in b"\t\n\r\f\v\b\x1b") or b == 127)
-    bad = _dec(sample).count("\ufffd")
-    return "binary" if ctrl > 0.1 * len(sample) or bad > 0.3 * len(sample) else "text"
-
-
-def _locate(lines: list[bytes]) -> tuple[str, int, bytes, int]:
-    """Where the shebang was meant to be: (kind, line, the intended `#!` line, typo index)."""
-    first = lines[0]
-    if first.startswith(b"#!"):
-        return "ok", 1, first, -1
-    for k, (rx, _, _) in enumerate(_TYPOS):
-        m = rx.match(first)
-        if m:
-            return "typo", 1, b"#!" + first[m.end() :], k
-    if re.match(rb"[ \t]+#!", first):
-        return "leading-whitespace", 1, first.lstrip(b" \t"), -1
-    for k, raw in enumerate(lines):
-        t = raw.strip(b" \t")
-        if t.startswith(b"#!"):
-            return "shebang-not-first-line", k + 1, t, -1
-        if t and not t.startswith(b"#"):
-            break
-    return "missing", 1, b"", -1
-
-
-def _parse_shebang(line: bytes) -> tuple[bytes, bytes, str | None]:
-    """(interpreter, the one argument the kernel passes it, the program: after `env` if env)."""
-    parts = re.split(rb"[ \t]+", line[2:].strip(b" \t"), maxsplit=1)
-    word, arg = parts[0], parts[1] if len(parts) > 1 else b""
-    prog: str | None = posixpath.basename(_dec(word)) or None
-    if prog == "env":
-        prog, words, k = None, _dec(arg).split(), 0
-        while k < len(words) and prog is None:
-            w = words[k]
-            if w.startswith("-S") and len(w) > 2:
-                prog = posixpath.basename(w[2:])
-            elif w.startswith("-") or "=" in w:
-                k += 2 if w in ("-u", "-C", "--unset", "--chdir") else 1
-            else:
-                prog = posixpath.basename(w)
-    return word, arg, prog
-
-
-def shebang_program(data: bytes) -> str | None:
-    """The program a script's #! line names, where its author meant it (mistyped, indented, below
-    comments), as the kernel and env would pick it: `bash` for `#!/usr/bin/env -S bash -e`."""
-    body = data[3:] if data.startswith(_BOM) else data
-    lines = [ln.split(b"\r", 1)[0] for ln in body.split(b"\n", 20)[:20]]
-    intended = _locate(lines)[2]
-    return _parse_shebang(intended)[2] if intended else None
-
-
-def _is_env(word: bytes) -> bool:
-    return word == b"env" or word.endswith(b"/env")
-
-
 def _bom(raw: bytes, run_as: RunAs, name: str) -> Problem:
     first = raw.split(b"\r", 1)[0]
-    w = _show(first.split()[0]) if first.split() else ""
-    w += "^M" if raw.endswith(b"\r") and run_as is not RunAs.BASH and w == _show(first) else ""
+    w = shown(first.split()[0]) if first.split() else ""
+    w += "^M" if raw.endswith(b"\r") and run_as is not RunAs.BASH and w == shown(first) else ""
     rt = f"{name}: 1: \\ufeff{w}: not found"
     if run_as in (RunAs.BASH, RunAs.SOURCED):
         error = "No such file or directory" if "/" in w else "command not found"
@@ -225,9 +145,9 @@ def _crlf(
     many = f"{'at least ' if truncated else ''}{count} line{'s' * (count != 1)}"
     word, arg = bang
     if at == 1 and word:
-        w, a, prog = _show(word), _show(arg), posixpath.basename(_dec(word))
+        w, a, prog = shown(word), shown(arg), posixpath.basename(utf8(word))
         why = f"The kernel reads the `#!` line up to the newline, so {w} gets `{a}\\r`"
-        if _is_env(word):
+        if is_env(word):
             rt = f"{w}: '{a}\\r': No such file or directory, then `{w}: {_USE_S}` (exit 127)"
         elif arg and prog == "bash":
             rt = f"{w}: -^M: invalid option" if a.startswith("-") else f"{w}: {a}^M: …"
@@ -284,17 +204,17 @@ def _shebang(
         summary = f"the shebang is on line {at}, after blank or comment lines"
         return [Problem(where, at, summary, _NO_SHEBANG, why, "SC1128")]
     if where == "typo":
-        _, code, what = _TYPOS[typo]
-        rt = f"{name}: 1: {_show(first.split()[0])}: not found; the rest runs under /bin/sh (dash)"
+        _, code, what = TYPOS[typo]
+        rt = f"{name}: 1: {shown(first.split()[0])}: not found; the rest runs under /bin/sh (dash)"
         why = f"Only `#!` at byte 0 makes a shebang; this line has {what}. " + _VIA_DASH
-        summary = f"shebang typo `{_show(first[:40])}`: a shebang starts with `#!`"
+        summary = f"shebang typo `{shown(first[:40])}`: a shebang starts with `#!`"
         rt = _NO_SHEBANG if first[:1] == b"#" else rt
         return [Problem("bang-typo", 1, summary, rt, why, code)]
     if not word:
         summary = "no shebang (`#!…`) on line 1, but an array-form command execs the script"
         return [Problem("missing-shebang", 1, summary, _NO_SHEBANG, _VIA_DASH, "SC2148")] * direct
     out: list[Problem] = []
-    w, a = _show(word), _show(arg)
+    w, a = shown(word), shown(arg)
     not_found = f"sh: 1: {name}: not found (exit 127)"
     if len(first) > 255:
         rt = "no error of its own: the kernel refuses the `#!` line (ENOEXEC); /bin/sh runs it"
@@ -313,9 +233,9 @@ def _shebang(
         why = "The kernel does not search PATH for a `#!` interpreter; it needs an absolute path."
         summary = f"the shebang names `{w}` without an absolute path (e.g. /bin/bash)"
         out.append(Problem("relative-interpreter", 1, summary, not_found, why, "SC2239"))
-    if not re.search(rb"[ \t]", arg) or (_is_env(word) and arg.startswith((b"-S", b"--split-s"))):
+    if not re.search(rb"[ \t]", arg) or (is_env(word) and arg.startswith((b"-S", b"--split-s"))):
         return out
-    if _is_env(word):
+    if is_env(word):
         rt = f"{w}: '{a}': No such file or directory, then `{w}: {_USE_S}` (exit 127)"
         why = f"{_ONE_ARG}, so env looks for a program named `{a}`; `env -S` splits it."
         summary = f"`#!{w} {a}` passes `{a}` to env as a single word"
@@ -344,7 +264,7 @@ def analyze(
     """What breaks when the build runs this script as `run_as`.  `data` is at most HEADER_BYTES
     of the file (`truncated` says it was cut); `name` is how the command names the script, for
     the error texts."""
-    kind = _classify(data)
+    kind = classify(data)
     if kind == "binary":
         return ScriptReport(None, None, False, True, ())
     if kind == "utf16":
@@ -355,11 +275,11 @@ def analyze(
         why = "Shells and the kernel read UTF-8/ASCII; UTF-16 puts a NUL byte in every character."
         summary = "saved as UTF-16 (an editor's 'Unicode'), not UTF-8"
         return ScriptReport(None, None, False, False, (Problem("utf16", 0, summary, rt, why, ""),))
-    bom = data.startswith(_BOM)
+    bom = data.startswith(BOM)
     body = data[3:] if bom else data
     lines = [ln.split(b"\r", 1)[0] for ln in body.split(b"\n", 20)[:20]]
-    where, at, intended, typo = _locate(lines)
-    word, arg, prog = _parse_shebang(intended) if intended else (b"", b"", None)
+    where, at, intended, typo = locate(lines)
+    word, arg, prog = parse_shebang(intended) if intended else (b"", b"", None)
     usable = where == "ok" and bool(word) and not bom and len(lines[0]) <= 255
     direct = run_as in (RunAs.DIRECT, RunAs.EXEC, RunAs.UNKNOWN)
     is_shell = prog is None or prog in SHELLS
@@ -370,7 +290,7 @@ def analyze(
     )
     # Bash syntax matters when sh runs the script; heredoc bodies matter when there are CRs.
     scan = is_shell and (sh_runs_it or b"\r" in body)
-    text = _shell_part(_dec(body)) if is_shell else ""
+    text = _shell_part(utf8(body)) if is_shell else ""
     found, bodies = bashisms(text) if scan else ([], set())
     uses = bool(found) if scan else (None if is_shell else False)
     problems = [_bom(body.split(b"\n", 1)[0], run_as, name)] if bom else []
@@ -397,7 +317,7 @@ def analyze(
     elif run_as is RunAs.DIRECT and not usable:
         reason = "with no usable shebang, /bin/sh (dash) runs it"
     elif direct and prog in _SH_LIKE:
-        reason = f"its shebang `{_show(intended)}` makes {prog} run it"
+        reason = f"its shebang `{shown(intended)}` makes {prog} run it"
     else:
         found, reason = [], ""
     shell = "ash" if prog == "ash" and run_as is not RunAs.SH and usable else "sh (dash)"
@@ -406,55 +326,5 @@ def analyze(
         why = f"Here {reason}; {shell} is a POSIX shell and does not know `{label}`."
         rt = runtime.replace("{n}", name).replace("{l}", str(line))
         problems.append(Problem("bashism-under-sh", line, summary, rt, why, code))
-    interp, shebang = (prog, _dec(lines[0])) if where == "ok" else (None, None)
+    interp, shebang = (prog, utf8(lines[0])) if where == "ok" else (None, None)
     return ScriptReport(shebang, interp, uses, False, tuple(problems), text)
-
-
-# ------------------------------------------------------------------ repair
-
-
-_SETTABLE = re.compile(rb"-[aefhkmnpuvxBCHP]+|-o|pipefail|errexit|nounset|xtrace|noclobber")
-_SH_WORDS = (b"sh", b"dash", b"ash")
-
-
-def repair(data: bytes, *, want_bash: bool | None = None, run_directly: bool = False) -> bytes:
-    """LF line endings (heredocs too), no BOM, `#!` at byte 0 with typos fixed, a shebang where
-    none is (`#!/bin/bash` if the script uses bash syntax or `want_bash`, else `#!/bin/sh`).
-
-    `#!/usr/bin/env bash -e` becomes `#!/usr/bin/env bash` plus a `set -e` line (BusyBox's env
-    has no -S, so `env -S` would break Alpine images), or `env -S` for options `set` cannot
-    take. With `run_directly`, a `#!/bin/sh` script written in bash gets bash: the kernel reads
-    that line, so dash would run it. Nothing else changes; binary and UTF-16 input comes back
-    as is. Give it the whole file, not a HEADER_BYTES prefix."""
-    if _classify(data) != "text":
-        return data
-    out = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    while out.startswith(_BOM):
-        out = out[3:]
-    lines = out.split(b"\n")
-    where, at, intended, _ = _locate(lines[:20])
-    if where in ("typo", "leading-whitespace"):
-        lines[0] = intended
-    elif where == "shebang-not-first-line":
-        before = lines[: at - 1]
-        lines = [intended, *([] if all(not ln.strip() for ln in before) else before), *lines[at:]]
-    word, arg, _ = _parse_shebang(lines[0]) if lines[0].startswith(b"#!") else (b"", b"", None)
-    uses_bash = want_bash if want_bash is not None else bool(bashisms(_dec(out))[0])
-    if not word:
-        new = b"#!/bin/bash" if uses_bash else b"#!/bin/sh"
-        lines = [new, *lines[1:]] if lines[0].startswith(b"#!") else [new, *lines]
-    elif _is_env(word) and re.search(rb"[ \t]", arg) and not arg.startswith((b"-S", b"--split-s")):
-        program, *options = arg.split()
-        if program in (b"bash", *_SH_WORDS) and all(_SETTABLE.fullmatch(o) for o in options):
-            lines[0] = lines[0][: lines[0].index(arg, 2 + len(word))] + program
-            lines.insert(1, b"set " + b" ".join(options))
-        else:
-            i = lines[0].index(arg, 2 + len(word))
-            lines[0] = lines[0][:i] + b"-S " + lines[0][i:]
-    elif run_directly and uses_bash:
-        if _is_env(word) and arg.split()[:1] in ([w] for w in _SH_WORDS):
-            i = lines[0].index(arg, 2 + len(word))
-            lines[0] = lines[0][:i] + b"bash" + lines[0][i + len(arg.split()[0]) :]
-        elif word.rsplit(b"/", 1)[-1] in _SH_WORDS:
-            lines[0] = lines[0].replace(word, b"/bin/bash", 1)
-    return b"\n".join(lines)

@@ -15,7 +15,8 @@ from devdoctor import Host
 from devdoctor.checks.gpu import host_has_gpu
 from devdoctor.repo import policy
 
-from .configs import ConfigError, ConfigFile, DevcontainerConfig, find_configs, load, substitute
+from .configs import ConfigError, ConfigFile, DevcontainerConfig, find_configs, load
+from .variables import substitute
 
 
 def without_configuration(host: Host) -> str | None:

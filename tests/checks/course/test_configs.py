@@ -13,14 +13,13 @@ from devdoctor.checks.course.configs import (
     ConfigError,
     ConfigFile,
     DevcontainerConfig,
-    HostRequirements,
     Mount,
     find_configs,
     load,
     referenced_paths,
-    substitute,
-    variable_pattern,
 )
+from devdoctor.checks.course.host_requirements import HostRequirements
+from devdoctor.checks.course.variables import substitute, variable_pattern
 from devdoctor.repo import find_repo  # the one implementation (configs.py had a copy)
 
 from tests import TESTS

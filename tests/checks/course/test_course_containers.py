@@ -142,7 +142,7 @@ def test_env_split_is_not_portable_so_repair_moves_options_into_set(
 ) -> None:
     """`#!/usr/bin/env -S bash -e` runs with GNU env but BusyBox's env (Alpine, this image)
     refuses it, so repair() writes `#!/usr/bin/env bash` and `set -e` on line 2 instead."""
-    from devdoctor.checks.course.shell import repair
+    from devdoctor.checks.course.script_repair import repair
 
     env = course_env(tmp_path)
     path = ".devcontainer/split.sh"

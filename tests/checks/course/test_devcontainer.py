@@ -6,7 +6,10 @@ replays a student's machine; everything else is the real file system and the rea
 
 from __future__ import annotations
 
+import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,45 @@ def test_no_repository_is_a_warning_not_an_all_clear(tmp_path: Path) -> None:
     (finding,) = check(tmp_path / "nowhere", env)
     assert (finding.code, finding.status) == ("devcontainer/not-found", Status.WARN)
     assert "course checks not run" in finding.summary and "--repo" in finding.detail
+
+
+NOT_OUTSIDE_A_REPOSITORY = (
+    "devdoctor.checks.gpu",
+    "devdoctor.checks.image",
+    *(
+        f"devdoctor.checks.course.{name}"
+        for name in ("commands", "compose", "configs", "variant", "shell", "bash_syntax")
+    ),
+)
+
+
+def test_no_repository_imports_none_of_the_readers(tmp_path: Path) -> None:
+    """Outside a course repository the check needs none of its readers, and `devdoctor check`
+    there must not pay their start-up (about 10 ms): a fresh interpreter shows what it loads."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from devdoctor.host import Host\n"
+        "from devdoctor.checks.course.devcontainer import Devcontainer\n"
+        f"host = Host(root=Path({str(tmp_path)!r}), env={{}}, repo_root=None)\n"
+        "findings = [(f.code, f.status.value, f.summary) for f in Devcontainer().run(host)]\n"
+        f"loaded = [m for m in {NOT_OUTSIDE_A_REPOSITORY!r}\n"
+        "          if any(n == m or n.startswith(m + '.') for n in sys.modules)]\n"
+        "print(repr((findings, loaded)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    findings, loaded = ast.literal_eval(done.stdout.strip())
+    assert findings == [
+        (
+            "devcontainer/not-found",
+            Status.WARN.value,
+            "no course repository found: course checks not run",
+        )
+    ]
+    assert loaded == []
 
 
 def test_a_repository_without_configuration_is_a_warning(tmp_path: Path) -> None:

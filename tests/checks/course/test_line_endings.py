@@ -12,14 +12,9 @@ import subprocess
 from pathlib import Path
 
 from devdoctor import Host, Status
-from devdoctor.checks.course.line_endings import (
-    GitTool,
-    LineEndings,
-    checkout_git,
-    extend_gitattributes,
-    gitattributes_lines,
-    read_settings,
-)
+from devdoctor.checks.course.eol_fix import extend_gitattributes, gitattributes_lines
+from devdoctor.checks.course.git_eol import GitTool, checkout_git, read_settings
+from devdoctor.checks.course.line_endings import LineEndings
 from devdoctor.checks.course.script_shebangs import ScriptShebangs
 
 from tests.courserepo import (

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from devdoctor.checks.course.commands import invocations
+from devdoctor.checks.course.script_repair import repair
+from devdoctor.checks.course.shebang import shebang_program
 from devdoctor.checks.course.shell import (
     HEADER_BYTES,
     Invocation,
     Problem,
     RunAs,
     analyze,
-    repair,
-    shebang_program,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
