@@ -36,9 +36,9 @@ from .wslconfig import (
     effective_swap,
     encode,
     parse,
-    set_values,
-    wsl_bytes,
 )
+from .wslconfig_edit import set_values
+from .wslconfig_keys import wsl_bytes
 
 READ_LIMIT = WSLCONFIG_LIMIT
 MIN_MEMORY = 256 * 1024 * 1024  # WSL raises a smaller memory= to this
