@@ -24,7 +24,8 @@ from .api import Api
 from .client import engine_error, is_engine_error
 from .engine import engine
 from .stamp import STAMP_LIMIT, StampError, parse_stamp, record_facts, stamp_differs
-from .volumes import LOCAL_FOLDER_LABEL, Holder, ResetVolume, VolumeLook, look, volume_names
+from .volume_look import VolumeLook, look
+from .volumes import LOCAL_FOLDER_LABEL, Holder, ResetVolume, volume_names
 
 _HOME = re.compile(r"^/(?:root|home/[^/]+)$")
 _PYTHON_TAG = re.compile(r"python:(?:[\w.]*-)?(\d+\.\d+)", re.IGNORECASE)
