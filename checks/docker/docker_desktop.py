@@ -9,61 +9,26 @@ keys are therefore compared without regard to case, and absent ones mean the def
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
-from typing import Any
 
 from devdoctor import Check, Finding, Host, MiB, Platform, Status, format_size
-from devdoctor.checks.wsl import machine, parse_wsl_list, windows_profile, wsl_list
+from devdoctor.checks.wsl import machine, parse_wsl_list, wsl_list
 from devdoctor.repo import policy
 
+from .desktop_settings import (
+    NAMES,
+    Settings,
+    UnreadableSettings,
+    positive_int,
+    read_settings,
+    sep,
+    setting_text,
+    settings_folder,
+)
 from .install import cli_only_advice, installed
 
 DESKTOP_CLI = "/mnt/wsl/docker-desktop"  # where the integration's docker CLI lives in a distro
-
-READ_LIMIT = 1024 * 1024
-NAMES = ("settings-store.json", "settings.json")
-
-
-def settings_folder(host: Host) -> tuple[str | None, str]:
-    """Where Docker Desktop keeps settings-store.json on this platform, and how devdoctor knows."""
-    home = (host.home or "").rstrip("\\/")
-    if host.platform is Platform.WINDOWS:
-        appdata = host.env.get("APPDATA") or (f"{home}\\AppData\\Roaming" if home else "")
-        return (f"{appdata}\\Docker", "%APPDATA%\\Docker") if appdata else (None, "no APPDATA")
-    if host.platform is Platform.WSL:
-        profile = windows_profile(host)
-        if profile.path is None:
-            return None, profile.how
-        return (
-            f"{profile.path.rstrip('/')}/AppData/Roaming/Docker",
-            f"Windows profile: {profile.how}",
-        )
-    if host.platform is Platform.MACOS:
-        return f"{home}/Library/Group Containers/group.com.docker", "Docker Desktop for Mac"
-    return f"{home}/.docker/desktop", "Docker Desktop for Linux"
-
-
-def _sep(host: Host) -> str:
-    return "\\" if host.platform is Platform.WINDOWS else "/"
-
-
-class Settings:
-    """The settings as a case-insensitive mapping (PascalCase and camelCase spellings alike)."""
-
-    def __init__(self, path: str, data: dict[str, Any]) -> None:
-        self.path = path
-        self._values = {str(key).lower(): value for key, value in data.items()}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The value, or default when Docker Desktop left it out (it was never changed)."""
-        return self._values.get(key.lower(), default)
-
-    def flag(self, key: str, default: bool) -> bool:
-        """A boolean setting; anything not a boolean counts as the default."""
-        value = self.get(key)
-        return value if isinstance(value, bool) else default
 
 
 def default_distro(host: Host) -> tuple[str | None, str]:
@@ -111,9 +76,10 @@ class DockerDesktop(Check):
                 detail=f"devdoctor asked Windows and looked under /mnt/c/Users: {how}.",
             )
             return
-        settings, problem = self._read(host, folder)
-        if problem is not None:
-            yield problem
+        try:
+            settings = read_settings(host, folder)
+        except UnreadableSettings as exc:
+            yield self._unreadable(exc.path, exc.why)
             return
         if settings is None:
             yield self._absent(host, folder)
@@ -136,30 +102,6 @@ class DockerDesktop(Check):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _read(self, host: Host, folder: str) -> tuple[Settings | None, Finding | None]:
-        for name in NAMES:
-            path = f"{folder}{_sep(host)}{name}"
-            try:
-                data, truncated = host.read_bytes(path, limit=READ_LIMIT)
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                return None, self._unreadable(path, f"cannot read it: {exc.strerror or exc}")
-            if truncated:
-                return None, self._unreadable(path, f"larger than {READ_LIMIT // MiB} MiB")
-            try:
-                value = json.loads(data.decode("utf-8-sig"))
-            except UnicodeDecodeError:
-                return None, self._unreadable(path, "not UTF-8 text")
-            except json.JSONDecodeError as exc:
-                return None, self._unreadable(
-                    path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-                )
-            if not isinstance(value, dict):
-                return None, self._unreadable(path, "not a JSON object")
-            return Settings(path, value), None
-        return None, None
-
     def _unreadable(self, path: str, why: str) -> Finding:
         return self.finding(
             Status.WARN,
@@ -173,7 +115,7 @@ class DockerDesktop(Check):
 
     def _absent(self, host: Host, folder: str) -> Finding:
         found = installed(host)
-        places = " or ".join(f"{folder}{_sep(host)}{name}" for name in NAMES)
+        places = " or ".join(f"{folder}{sep(host)}{name}" for name in NAMES)
         if found.desktop:
             return self.finding(
                 Status.WARN,
@@ -222,7 +164,7 @@ class DockerDesktop(Check):
         if host.platform not in (Platform.WSL, Platform.WINDOWS):
             return
         wsl_engine = settings.flag("wslEngineEnabled", True)
-        shown = _shown(settings, "wslEngineEnabled", "on by default")
+        shown = setting_text(settings, "wslEngineEnabled", "on by default")
         if not wsl_engine:
             if host.platform is Platform.WSL:
                 yield self.finding(
@@ -288,7 +230,7 @@ class DockerDesktop(Check):
             ("integratedWslDistros", ", ".join(names) or "none"),
             (
                 "enableIntegrationWithDefaultWslDistro",
-                _shown(settings, "enableIntegrationWithDefaultWslDistro", "on by default"),
+                setting_text(settings, "enableIntegrationWithDefaultWslDistro", "on by default"),
             ),
         )
         how_to = (
@@ -402,11 +344,11 @@ class DockerDesktop(Check):
         memory = settings.get("memoryMiB")
         cpus = settings.get("cpus")
         facts = (
-            ("memoryMiB", _shown(settings, "memoryMiB", "Docker Desktop's default")),
-            ("cpus", _shown(settings, "cpus", "Docker Desktop's default")),
+            ("memoryMiB", setting_text(settings, "memoryMiB", "Docker Desktop's default")),
+            ("cpus", setting_text(settings, "cpus", "Docker Desktop's default")),
             ("needed", f"{format_size(course.docker_memory)} ({course.source('docker.memory')})"),
         )
-        if _number(memory) and int(memory) * MiB < course.docker_memory:
+        if positive_int(memory) and int(memory) * MiB < course.docker_memory:
             yield self.finding(
                 Status.FAIL,
                 "too-little-memory",
@@ -417,7 +359,7 @@ class DockerDesktop(Check):
                 f"{format_size(course.docker_memory)}, then Apply & restart.",
                 evidence=facts,
             )
-        if _number(cpus) and int(cpus) < 2:
+        if positive_int(cpus) and int(cpus) < 2:
             yield self.finding(
                 Status.WARN,
                 "one-cpu",
@@ -429,22 +371,7 @@ class DockerDesktop(Check):
 
     def _summary(self, settings: Settings) -> tuple[tuple[str, str], ...]:
         keys = ("wslEngineEnabled", "integratedWslDistros", "memoryMiB", "cpus", "settingsVersion")
-        return tuple((key, _shown(settings, key, "the default")) for key in keys)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _shown(settings: Settings, key: str, default: str) -> str:
-    value = settings.get(key)
-    if value is None:
-        return f"not set ({default})"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "none"
-    return str(value)
+        return tuple((key, setting_text(settings, key, "the default")) for key in keys)
 
 
 def _version(host: Host) -> str | None:

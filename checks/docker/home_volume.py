@@ -9,173 +9,22 @@ ways that look like the course's fault; resetting the volume (saved first) fixes
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from devdoctor import Check, Finding, Fix, Host, Status
-from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer, variable_pattern
-from devdoctor.checks.image import final_image
-from devdoctor.repo import is_windows_path, policy, windows_to_wsl
+from devdoctor.repo import policy
 
 from .api import Api
 from .client import engine_error, is_engine_error
 from .engine import engine
+from .image_python import image_python
 from .stamp import STAMP_LIMIT, StampError, parse_stamp, record_facts, stamp_differs
-from .volumes import LOCAL_FOLDER_LABEL, Holder, ResetVolume, VolumeLook, look, volume_names
+from .volume_choice import Chosen, choose, repo_containers, wanted_volume
+from .volume_look import VolumeLook, look
+from .volumes import Holder, ResetVolume, volume_names
 
-_HOME = re.compile(r"^/(?:root|home/[^/]+)$")
-_PYTHON_TAG = re.compile(r"python:(?:[\w.]*-)?(\d+\.\d+)", re.IGNORECASE)
 FIRST_BUILD = "the first build installs everything again (minutes)"
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """The volume devdoctor should look at: a name, or a pattern for one with ${...} in it."""
-
-    source: str  # as written, with what is known substituted
-    how: str
-    prefix: str = ""  # where it is mounted, relative to the home ("" or ".local")
-    exact: bool = True
-
-
-@dataclass(frozen=True)
-class Chosen:
-    """The volume found for what was wanted, or why none is."""
-
-    wanted: Wanted
-    name: str | None
-    matches: tuple[str, ...] = ()
-
-
-def _home_prefix(target: str) -> str | None:
-    """The mount's place relative to the home: "" (the home), ".local" (~/.local), or None."""
-    target = target.rstrip("/")
-    if _HOME.match(target):
-        return ""
-    if target.endswith("/.local") and _HOME.match(target[: -len("/.local")]):
-        return ".local"
-    return None
-
-
-def wanted_volume(host: Host, containers: list[dict[str, Any]]) -> Wanted | None:
-    """The home volume: the policy's name, else devcontainer.json's mounts, else the containers."""
-    course = policy(host)
-    if course.volume_name:
-        return Wanted(course.volume_name, f"{course.source('volume.name')}")
-    cfg = chosen_devcontainer(host)
-    if isinstance(cfg, DevcontainerConfig):
-        for mount in cfg.mounts:
-            target, _ = cfg.resolve(mount.target)
-            prefix = _home_prefix(target)
-            if mount.type != "volume" or prefix is None or not mount.source:
-                continue
-            source, complete = cfg.resolve(mount.source)
-            return Wanted(source, f"devcontainer.json mounts ({target})", prefix, complete)
-    for container in containers:
-        for mount in container.get("Mounts") or []:
-            prefix = _home_prefix(str(mount.get("Destination", "")))
-            if mount.get("Type") == "volume" and prefix is not None and mount.get("Name"):
-                name = str(mount["Name"])
-                return Wanted(name, "the container VS Code made for this repository", prefix)
-    return None
-
-
-def _same_folder(label: str, folder: Path) -> bool:
-    """Whether a devcontainer.local_folder label names this repository (c:\\x is /mnt/c/x)."""
-
-    def norm(text: str) -> str:
-        if is_windows_path(text):
-            return windows_to_wsl(text).rstrip("/").lower()
-        return text.rstrip("/")
-
-    mine, theirs = norm(str(folder)), norm(label)
-    return theirs == mine or (is_windows_path(label) and theirs == mine.lower())
-
-
-def repo_containers(host: Host, api: Api) -> list[dict[str, Any]]:
-    """The containers the Dev Containers extension made for this course repository."""
-    folder = host.repo_root
-    if folder is None:
-        return []
-    rows = api.containers(filters={"label": LOCAL_FOLDER_LABEL})
-    return [
-        row
-        for row in rows
-        if _same_folder(str((row.get("Labels") or {}).get(LOCAL_FOLDER_LABEL, "")), folder)
-    ]
-
-
-def choose(wanted: Wanted, names: list[str], containers: list[dict[str, Any]]) -> Chosen:
-    """Match what was wanted against the engine's volumes (patterns for ${devcontainerId})."""
-    if wanted.exact:
-        return Chosen(wanted, wanted.source if wanted.source in names else None)
-    pattern = variable_pattern(wanted.source)
-    matches = tuple(n for n in names if pattern.match(n))
-    mounted = {
-        str(m.get("Name")) for row in containers for m in row.get("Mounts") or [] if m.get("Name")
-    }
-    ours = tuple(n for n in matches if n in mounted)
-    if len(ours) == 1:
-        return Chosen(wanted, ours[0], matches)
-    if len(matches) == 1:
-        return Chosen(wanted, matches[0], matches)
-    return Chosen(wanted, None, matches)
-
-
-def python_of(text: str) -> str | None:
-    """X.Y from a version like 3.11.9 (PYTHON_VERSION), or None."""
-    match = re.match(r"^(\d+)\.(\d+)", text.strip())
-    return f"{match.group(1)}.{match.group(2)}" if match else None
-
-
-def image_python(host: Host, api: Api, containers: list[dict[str, Any]]) -> tuple[str | None, str]:
-    """The image's Python (X.Y) when known without pulling, and how devdoctor knows."""
-    for row in containers:
-        inspected = api.inspect_container(str(row.get("Id", "")))
-        if inspected is None:
-            continue
-        for item in inspected.get("Config", {}).get("Env") or []:
-            if str(item).startswith("PYTHON_VERSION="):
-                found = python_of(str(item).partition("=")[2])
-                if found:
-                    return found, f"PYTHON_VERSION in container {_name(row)}"
-    cfg = chosen_devcontainer(host)
-    if not isinstance(cfg, DevcontainerConfig):
-        return None, "unknown: no devcontainer.json to read the image from"
-    if cfg.image:
-        image = api.inspect_image(cfg.image)
-        env = None if image is None else image.get("Config", {}).get("Env") or []
-        for item in env or []:
-            if str(item).startswith("PYTHON_VERSION="):
-                found = python_of(str(item).partition("=")[2])
-                if found:
-                    return found, f"PYTHON_VERSION in the local image {cfg.image}"
-        tag = _PYTHON_TAG.search(cfg.image)
-        if tag:
-            return tag.group(1), f"the image's tag ({cfg.image})"
-        if env is None:
-            return None, f"unknown: {cfg.image} is not on this computer (devdoctor never pulls)"
-        return None, f"unknown: {cfg.image} does not say (no PYTHON_VERSION)"
-    return _dockerfile_python(cfg)
-
-
-def _dockerfile_python(cfg: DevcontainerConfig) -> tuple[str | None, str]:
-    """The Python of the image the Dockerfile's final stage builds FROM, when its tag says."""
-    image, where = final_image(cfg)
-    if image is None:
-        return None, "unknown: the configuration names no image and no readable Dockerfile"
-    tag = _PYTHON_TAG.search(image)
-    if tag:
-        return tag.group(1), f"FROM {image} ({where})"
-    return None, f"unknown: the final stage builds FROM {image}, not a python:X.Y image"
-
-
-def _name(row: dict[str, Any]) -> str:
-    names = row.get("Names") or [str(row.get("Id", ""))[:12]]
-    return str(names[0]).lstrip("/")
 
 
 class HomeVolume(Check):

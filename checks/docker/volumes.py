@@ -3,7 +3,8 @@
 A volume is read through the engine's archive API from a container that is created and never
 started, made from an empty image that devdoctor imports locally (an empty tar through the
 API: no registry, nothing pulled, nothing executed). Single paths are looked at with HEAD
-requests, so a home volume with gigabytes of packages is never downloaded just to be checked.
+requests, so a home volume with gigabytes of packages is never downloaded just to be checked
+(what home-volume looks for with them is in volume_look.py).
 
 `ResetVolume` is the destructive half: it saves the volume's contents as a tar archive in the
 undo journal, removes the stopped devcontainer containers the plan named and then the volume,
@@ -13,7 +14,6 @@ and `devdoctor undo` recreates the volume and puts the archive back into it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 from collections.abc import Iterator
@@ -34,8 +34,6 @@ READER_LABEL = "devdoctor.volume-reader"
 MOUNT = "/devdoctor-volume"
 ARCHIVE = "volume.tar"
 LOCAL_FOLDER_LABEL = "devcontainer.local_folder"
-PYTHONS = ("2.7", *(f"3.{minor}" for minor in range(6, 16)))
-"""The ~/.local/lib/pythonX.Y folders looked for (one HEAD request each)."""
 
 
 class VolumeError(Exception):
@@ -158,7 +156,7 @@ def read_small(api: Any, container: str, path: str, limit: int) -> tuple[bytes |
     return data, ""
 
 
-# -- what a home volume holds --------------------------------------------------------------------
+# -- the containers that hold a volume -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -170,21 +168,6 @@ class Holder:
     running: bool
     devcontainer: bool
     local_folder: str | None
-
-
-@dataclass(frozen=True)
-class VolumeLook:
-    """What matters in a home volume, seen without reading its files."""
-
-    name: str
-    exists: bool
-    local: bool = False
-    stamp: bool | None = None  # None: no stamp to look for
-    stamp_bytes: bytes | None = None  # its content when present and small enough to read
-    stamp_unread: str = ""  # why the content was not read
-    pythons: tuple[str, ...] = ()
-    holders: tuple[Holder, ...] = ()
-    created: str | None = None
 
 
 def holders(api: Api, volume: str) -> tuple[Holder, ...]:
@@ -212,69 +195,10 @@ def volume_names(api: Api) -> list[str]:
     return sorted(str(v.get("Name")) for v in api.volumes())
 
 
-def look(
-    host: Host,
-    volume: str,
-    *,
-    prefix: str = "",
-    stamp: str | None = None,
-    stamp_limit: int = 4096,
-) -> VolumeLook:
-    """Look into a volume: ~/.local, the stamp file and its content, ~/.local/lib/pythonX.Y.
-
-    `prefix` is where the volume is mounted, relative to the home: "" for the home itself,
-    ".local" for a volume mounted at ~/.local. Paths are given relative to the home. Only
-    the reader (a container) needs the docker SDK; the rest are read-only questions.
-    """
-    api = _api(host)
-    inspected = api.inspect_volume(volume)
-    if inspected is None:
-        return VolumeLook(volume, exists=False)
-    users = holders(api, volume)
-    sdk = _sdk(host)
-    with reader(sdk, volume) as container:
-
-        def there(relative: str) -> bool:
-            path = inside(prefix, relative)
-            return path is not None and stat_path(sdk, container, path) is not None
-
-        local = there(".local")
-        stamp_path = inside(prefix, stamp) if stamp else None
-        found_stamp = None if stamp_path is None else there(str(stamp))
-        content, unread = (
-            read_small(sdk, container, stamp_path, stamp_limit)
-            if found_stamp and stamp_path is not None
-            else (None, "")
-        )
-        pythons = tuple(v for v in PYTHONS if there(f".local/lib/python{v}")) if local else ()
-    return VolumeLook(
-        volume,
-        exists=True,
-        local=local,
-        stamp=found_stamp,
-        stamp_bytes=content,
-        stamp_unread=unread,
-        pythons=pythons,
-        holders=users,
-        created=inspected.get("CreatedAt"),
-    )
-
-
-def inside(prefix: str, relative: str) -> str | None:
-    """The reader's path for a path relative to the home, or None when it is not in the volume."""
-    relative = relative.strip("/")
-    prefix = prefix.strip("/")
-    if prefix:
-        if relative != prefix and not relative.startswith(prefix + "/"):
-            return None
-        relative = relative[len(prefix) :].strip("/")
-    return f"{MOUNT}/{relative}" if relative else MOUNT
-
-
 # -- the destructive change ----------------------------------------------------------------------
 
 
-def _api(host: Host) -> Api:
+def engine_api(host: Host) -> Api:
     """The engine's read-only questions (no docker SDK)."""
     found = engine(host).api
     if found is None:
@@ -282,7 +206,7 @@ def _api(host: Host) -> Api:
     return found
 
 
-def _sdk(host: Host) -> Any:
+def sdk_api(host: Host) -> Any:
     """The docker SDK's low-level client, for containers and archives."""
     found = client(host)
     if found is None:
@@ -313,7 +237,7 @@ class ResetVolume(Change):
 
     def changed_since(self, host: Host) -> str | None:
         try:
-            api = _api(host)
+            api = engine_api(host)
             if self.volume not in volume_names(api):
                 return f"volume {self.volume} no longer exists"
             return _blockers(holders(api, self.volume), set(self.containers), self.volume)
@@ -325,10 +249,10 @@ class ResetVolume(Change):
     def backup(self, host: Host, folder: Path) -> dict[str, Any]:
         # The fix engine treats OSError as "the backup could not be saved": nothing changes.
         try:
-            inspected = _api(host).inspect_volume(self.volume)
+            inspected = engine_api(host).inspect_volume(self.volume)
             if inspected is None:
                 raise OSError(f"volume {self.volume} no longer exists")
-            digest, size = _save_archive(_sdk(host), self.volume, folder / ARCHIVE)
+            digest, size = _save_archive(sdk_api(host), self.volume, folder / ARCHIVE)
         except OSError:
             raise
         except Exception as exc:
@@ -349,11 +273,11 @@ class ResetVolume(Change):
         from docker.errors import NotFound
 
         try:
-            found = holders(_api(host), self.volume)
+            found = holders(engine_api(host), self.volume)
             blocker = _blockers(found, set(self.containers), self.volume)
             if blocker:
                 raise ChangeError(blocker)
-            sdk = _sdk(host)
+            sdk = sdk_api(host)
             for container in self.containers:
                 with contextlib.suppress(NotFound):
                     sdk.remove_container(container, v=False)
@@ -368,14 +292,14 @@ class ResetVolume(Change):
         name = str(record["volume"])
         archive = folder / str(record["archive"])
         try:
-            if name in volume_names(_api(host)):
+            if name in volume_names(engine_api(host)):
                 raise ChangeError(
                     f"volume {name} exists again (a rebuild made a new one); not touching it. "
                     f"Remove it with `docker volume rm {name}` to get the saved one back."
                 )
             if _sha256(archive) != record["sha256"]:
                 raise ChangeError(f"{archive} changed since devdoctor saved it; not restoring it")
-            api = _sdk(host)
+            api = sdk_api(host)
             api.create_volume(
                 name,
                 driver=record.get("driver") or "local",
@@ -422,6 +346,8 @@ def _blockers(found: tuple[Holder, ...], planned: set[str], volume: str) -> str 
 
 def _save_archive(api: Any, volume: str, target: Path) -> tuple[str, int]:
     """Stream the volume's contents into a tar file, fsynced; its sha256 and size."""
+    import hashlib  # only when a fix saves a volume, not on every check
+
     digest = hashlib.sha256()
     size = 0
     with reader(api, volume) as container:
@@ -437,6 +363,8 @@ def _save_archive(api: Any, volume: str, target: Path) -> tuple[str, int]:
 
 
 def _sha256(path: Path) -> str:
+    import hashlib  # only when undo puts a volume back
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1024 * 1024), b""):

@@ -16,17 +16,17 @@ from devdoctor.lazy import exports_on_demand
 
 _EXPORTS = {
     "host_has_gpu": "detect",
-    "explain_docker_error": "toolkit",
-    "gpu_flags": "toolkit",
-    "predict_docker_error": "toolkit",
+    "explain_docker_error": "docker_errors",
+    "gpu_flags": "docker_errors",
+    "predict_docker_error": "docker_errors",
 }
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from .detect import host_has_gpu as host_has_gpu
-    from .toolkit import explain_docker_error as explain_docker_error
-    from .toolkit import gpu_flags as gpu_flags
-    from .toolkit import predict_docker_error as predict_docker_error
+    from .docker_errors import explain_docker_error as explain_docker_error
+    from .docker_errors import gpu_flags as gpu_flags
+    from .docker_errors import predict_docker_error as predict_docker_error
 
 __getattr__ = exports_on_demand(__name__, _EXPORTS)

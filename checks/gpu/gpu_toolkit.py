@@ -12,15 +12,10 @@ from collections.abc import Iterator
 
 from devdoctor import Check, Finding, Host, Platform, Status, evidence
 
+from .docker_errors import explain_docker_error, gpu_flags, predict_docker_error
 from .need import Need, gpu_need, optional_at_most_info
 from .smi import first_line, parse_list
-from .toolkit import (
-    Toolkit,
-    explain_docker_error,
-    gpu_flags,
-    predict_docker_error,
-    toolkit,
-)
+from .toolkit import Toolkit, toolkit
 
 SMOKE_TIMEOUT = 60.0
 INSTALL = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from devdoctor import Finding, Host, Platform, Status
 from devdoctor.repo import policy, variant
 
-from .toolkit import gpu_flags
+from .docker_errors import gpu_flags
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devdoctor import (
-    Check,
-    Finding,
-    Fix,
-    GiB,
-    Host,
-    Platform,
-    Status,
-    WriteFile,
-    evidence,
-    format_size,
-    live_meets,
-)
+from devdoctor import Check, Finding, Host, Platform, Status, evidence, format_size, live_meets
 from devdoctor.repo import policy
 from devdoctor.resources import host_ram, vm_memory
-from devdoctor.sizes import wsl_size
 
+from .memory_plan import SHUTDOWN_STEPS, how_to, memory_cap, plan_fix, spare_for_windows
 from .windows import WSLCONFIG_LIMIT, read_wslconfig, wslconfig_path
 from .wslconfig import (
     Decoded,
@@ -34,11 +22,9 @@ from .wslconfig import (
     decode,
     effective_memory,
     effective_swap,
-    encode,
     parse,
-    set_values,
-    wsl_bytes,
 )
+from .wslconfig_keys import wsl_bytes
 
 READ_LIMIT = WSLCONFIG_LIMIT
 MIN_MEMORY = 256 * 1024 * 1024  # WSL raises a smaller memory= to this
@@ -49,27 +35,6 @@ RECLAIM = (
     "does that by default, WSL 1.3.10 and later know the key). It does not give the build "
     "more memory; it keeps Windows usable while WSL holds most of it."
 )
-SHUTDOWN_STEPS = (
-    "Close VS Code and every WSL terminal, then run `wsl --shutdown` in PowerShell.",
-    "Wait about 8 seconds, open your WSL terminal again, and run `devdoctor check`.",
-)
-AFTER_SHUTDOWN_ON_WINDOWS = (
-    "Wait about 8 seconds after `wsl --shutdown`, then run `devdoctor check` again."
-)
-SHUTDOWN_INSIDE_WSL = (
-    "Close VS Code and every WSL terminal, then run `wsl --shutdown` in PowerShell. Not here: "
-    "inside WSL it would end this very session, VS Code's server and Docker Desktop's engine."
-)
-
-
-def spare_for_windows(ram: int) -> int:
-    """What Windows keeps for itself: max(2 GiB, 25 % of the RAM)."""
-    return max(2 * GiB, ram // 4)
-
-
-def memory_cap(ram: int) -> int:
-    """The most memory devdoctor will give WSL on this machine, in whole GiB."""
-    return max((ram - spare_for_windows(ram)) // GiB * GiB, GiB)
 
 
 class WslMemory(Check):
@@ -126,7 +91,7 @@ class WslMemory(Check):
             needed_swap=f"{format_size(need_swap)} ({course.source('wsl.swap')})",
             computer_RAM=f"{format_size(ram.value)} ({ram.source})",
         )
-        fix = self._fix(host, path, data, decoded, ram.value, memory, swap)
+        fix = plan_fix(host, self.id, path, data, decoded, ram.value, memory, swap)
         short_memory = memory < need_memory
         capped = (
             short_memory
@@ -144,7 +109,7 @@ class WslMemory(Check):
                 fix=fix,
                 detail="Docker Desktop's engine runs inside WSL's VM: with less memory the "
                 "container build runs out of memory and WSL crashes or the build is killed. "
-                + _how_to(host, need_memory, need_swap),
+                + how_to(host, need_memory, need_swap),
             )
         elif capped:
             yield self.finding(
@@ -170,7 +135,7 @@ class WslMemory(Check):
                 evidence=facts,
                 fix=fix,
                 detail="Swap lets a build that briefly needs more memory finish instead of being "
-                "killed. " + _how_to(host, need_memory, need_swap),
+                "killed. " + how_to(host, need_memory, need_swap),
             )
         if host.platform is Platform.WSL:
             yield from self._live(host, path, memory, need_memory)
@@ -319,9 +284,9 @@ class WslMemory(Check):
                 needed_swap=f"{format_size(need_swap)} ({course.source('wsl.swap')})",
                 computer_RAM=f"unknown ({why})",
             ),
-            fix=self._fix(host, path, data, decoded, None, memory, swap),
+            fix=plan_fix(host, self.id, path, data, decoded, None, memory, swap),
             detail="This does not depend on the computer's RAM, which Windows did not say: "
-            "WSL never gives the VM more than this. " + _how_to(host, need_memory, need_swap),
+            "WSL never gives the VM more than this. " + how_to(host, need_memory, need_swap),
         )
 
     def _live(self, host: Host, path: str, memory: int, need_memory: int) -> Iterator[Finding]:
@@ -344,69 +309,6 @@ class WslMemory(Check):
                 ),
                 detail="WSL reads .wslconfig only when its VM starts. " + " ".join(SHUTDOWN_STEPS),
             )
-
-    def _fix(
-        self,
-        host: Host,
-        path: str,
-        old: bytes | None,
-        decoded: Decoded,
-        ram: int | None,
-        memory: int,
-        swap: int,
-    ) -> Fix:
-        """The edit; with the RAM unknown, what the course needs (WSL caps it at the RAM)."""
-        course = policy(host)
-        want_memory = host.options.fix.memory or course.wsl_memory
-        want_swap = host.options.fix.swap or course.wsl_swap
-        cap = memory_cap(ram) if ram is not None else want_memory
-        note = ""
-        if ram is not None and want_memory > cap:
-            shortfall = want_memory - max(cap, memory)
-            note = (
-                f"This computer has {format_size(ram)} of RAM, so WSL gets at most "
-                f"{format_size(max(cap, memory))}; swap grows by {format_size(shortfall)} instead."
-            )
-            want_memory = max(cap, memory)
-            want_swap = want_swap + shortfall
-        values = {}
-        if memory < want_memory:
-            values["memory"] = wsl_size(want_memory)
-        if swap < want_swap:
-            values["swap"] = wsl_size(want_swap)
-        if old is None:
-            new_text = (
-                "# Written by devdoctor: what WSL2 gives the VM that runs Docker's containers.\n"
-            )
-            new_text += set_values("", values)
-        else:
-            new_text = set_values(decoded.text, values)
-        inside = host.platform is Platform.WSL
-        title = "set " + " and ".join(f"{k}={v}" for k, v in values.items()) + " in .wslconfig"
-        return Fix(
-            id=self.id,
-            title=title + (f"; {note[0].lower()}{note[1:]}" if note else ""),
-            changes=(WriteFile(path=path, old=old, new=encode(new_text, decoded)),),
-            needs_restart=True,
-            manual_steps=(
-                (SHUTDOWN_INSIDE_WSL, SHUTDOWN_STEPS[1]) if inside else (AFTER_SHUTDOWN_ON_WINDOWS,)
-            ),
-            offer=() if inside else ("wsl", "--shutdown"),
-            offer_question="Run `wsl --shutdown` now? It stops every WSL distro and Docker "
-            "Desktop's engine: save your work in them first.",
-        )
-
-
-def _how_to(host: Host, memory: int, swap: int) -> str:
-    where = (
-        "%UserProfile%\\.wslconfig"
-        if host.platform is Platform.WINDOWS
-        else "your Windows profile's .wslconfig"
-    )
-    return (
-        f"Run `devdoctor fix wsl-memory`, or by hand: in {where} put `memory={wsl_size(memory)}` "
-        f"and `swap={wsl_size(swap)}` under `[wsl2]`, then run `wsl --shutdown` in PowerShell."
-    )
 
 
 def _windows_path(path: str) -> str:

@@ -1,20 +1,22 @@
-"""Read, check and edit %UserProfile%\\.wslconfig exactly as WSL itself reads it.
+"""Read %UserProfile%\\.wslconfig exactly as WSL itself reads it.
 
 WSL's parser (microsoft/WSL src/shared/configfile/configfile.cpp) only looks like INI: `;` is not
 a comment, the FIRST duplicate wins, a backslash starts an escape and size units are
 case-sensitive. configparser gets each of these wrong, so the grammar is re-implemented here.
+What WSL knows of each key is in wslconfig_keys.py, what it says about an entry in
+wslconfig_lint.py, and the editing a fix does in wslconfig_edit.py.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 import string
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from devdoctor.sizes import GiB, KiB, MiB, TiB, format_size
+from devdoctor.sizes import GiB, MiB, format_size
+
+from .wslconfig_keys import setting_id, wsl_bytes
+from .wslconfig_lint import judge
 
 Encoding = Literal["utf-8", "utf-8-sig", "utf-16-le", "utf-16-be"]
 ProblemKind = Literal[
@@ -86,88 +88,6 @@ def encode(text: str, like: Decoded) -> bytes:
     return bom + text.encode(like.encoding)
 
 
-_UNITS = {"": 1, "B": 1, "K": KiB, "KB": KiB, "M": MiB, "MB": MiB, "G": GiB, "GB": GiB}
-_UNITS |= {"T": TiB, "TB": TiB}
-
-
-def wsl_bytes(value: str) -> int | None:
-    """Bytes for a size as WSL's ParseMemorySize reads it, or None where WSL rejects it.
-
-    Digits, then B, K(B), M(B), G(B) or T(B) in upper case (powers of 1024); no unit means
-    bytes. So "8gb", "8 GB", "8.5GB" and "8GiB" are rejected, and WSL keeps its default.
-    """
-    end = 0
-    while end < len(value) and value[end] in string.digits:
-        end += 1
-    digits, unit = value[:end], value[end:]
-    if not digits or unit not in _UNITS:
-        return None
-    significant = digits.lstrip("0")
-    if not significant and digits != "0":  # WSL's zero check wants exactly one "0" digit
-        return None
-    # strtoull saturates at 2**64 - 1 and the multiplication wraps, as in WSL's uint64_t; more
-    # than 20 digits saturates without converting them (Python refuses 4,300 digits).
-    number = 2**64 - 1 if len(significant) > 20 else min(int(digits), 2**64 - 1)
-    return (number * _UNITS[unit]) % 2**64
-
-
-def parse_bool(value: str) -> bool | None:
-    """WSL's ParseBool: true/false in any case, or 1/0; None for anything else."""
-    if value == "1" or value.lower() == "true":
-        return True
-    if value == "0" or value.lower() == "false":
-        return False
-    return None
-
-
-# WslCoreConfig.h `namespace ConfigSetting`: every key WSL's parser accepts, by section.
-_KEYS: dict[str, tuple[str, ...]] = {
-    "wsl2": (
-        "kernel", "kernelCommandLine", "kernelModules", "memory", "processors", "debugConsole",
-        "earlyBootLogging", "swap", "swapFile", "localhostForwarding", "nestedVirtualization",
-        "virtio9p", "virtiofs", "kernelDebugPort", "gpuSupport", "guiApplications",
-        "systemDistro", "telemetry", "vmIdleTimeout", "debugConsoleLogFile", "kernelBootTimeout",
-        "distributionStartTimeout", "virtio", "hostFileSystemAccess", "mountDeviceTimeout",
-        "hardwarePerformanceCounters", "networkingMode", "vmSwitch", "macAddress", "dhcp",
-        "dhcpTimeout", "ipv6", "dnsProxy", "safeMode", "defaultVhdSize", "crashDumpFolder",
-        "maxCrashDumpCount", "dnsTunneling", "firewall", "autoProxy", "loadKernelModules",
-        "loadDefaultKernelModules", "isolateDistroCgroup",
-    ),
-    "experimental": (
-        "networkingMode", "autoMemoryReclaim", "sparseVhd", "dnsTunneling",
-        "bestEffortDnsParsing", "dnsTunnelingIpAddress", "firewall", "autoProxy",
-        "initialAutoProxyTimeout", "ignoredPorts", "hostAddressLoopback", "setVersionDebug",
-        "swiotlb", "virtioFsAggregateShares",
-    ),
-    "general": ("distributionInstallPath", "instanceIdleTimeout"),
-}  # fmt: skip
-_SPELLING = {key.lower(): key for keys in _KEYS.values() for key in keys}
-_KNOWN = {f"{section}.{key.lower()}" for section, keys in _KEYS.items() for key in keys}
-# One setting, two names: WSL counts them as one key, so the first of either wins.
-_ALIASES = {f"experimental.{k}": f"wsl2.{k}" for k in ("networkingmode", "dnstunneling")}
-_ALIASES |= {f"experimental.{k}": f"wsl2.{k}" for k in ("firewall", "autoproxy")}
-_SIZE_KEYS = {"wsl2.memory", "wsl2.swap", "wsl2.defaultvhdsize", "experimental.swiotlb"}
-_BOOL_KEYS = {  # the documented booleans
-    "wsl2.localhostforwarding", "wsl2.safemode", "wsl2.guiapplications", "wsl2.debugconsole",
-    "wsl2.nestedvirtualization", "wsl2.dnsproxy", "wsl2.firewall", "wsl2.dnstunneling",
-    "wsl2.autoproxy", "experimental.sparsevhd", "experimental.besteffortdnsparsing",
-    "experimental.hostaddressloopback",
-}  # fmt: skip
-# Sections of /etc/wsl.conf, the per-distro file people mix up with .wslconfig.
-_WSL_CONF = {"boot", "automount", "interop", "network", "user", "gpu", "time"}
-
-
-def _setting(section: str, key: str) -> str:
-    """One id per setting WSL keeps, so aliases and case variants compare equal."""
-    name = f"{section.lower()}.{key.lower()}"
-    return _ALIASES.get(name, name)
-
-
-def _home(key: str) -> str | None:
-    """The section a known key belongs in ([wsl2] first), or None if WSL knows it nowhere."""
-    return next((s for s in _KEYS if f"{s}.{key.lower()}" in _KNOWN), None)
-
-
 @dataclass(frozen=True)
 class Entry:
     """A `key = value` line WSL reads (whether or not it then knows the key)."""
@@ -207,8 +127,8 @@ class WslConfig:
 
         For a key WSL does not know in that section, simply the first one written.
         """
-        wanted = _setting(section, key)
-        return next((e for e in self.entries if _setting(e.section, e.key) == wanted), None)
+        wanted = setting_id(section, key)
+        return next((e for e in self.entries if setting_id(e.section, e.key) == wanted), None)
 
     def size(self, section: str, key: str) -> int | None:
         """The applied entry as bytes; None if absent or not a size WSL accepts."""
@@ -363,7 +283,7 @@ class _Reader:
             self.problem(i, "invalid-line", _LONE_CR)
 
 
-def _scan(text: str) -> tuple[list[_Item], list[Problem]]:
+def scan(text: str) -> tuple[list[_Item], list[Problem]]:
     """Split the text into logical lines, reporting the ones WSL cannot read."""
     reader = _Reader(text)
     items: list[_Item] = []
@@ -377,11 +297,11 @@ def _scan(text: str) -> tuple[list[_Item], list[Problem]]:
 
 def parse(text: str) -> WslConfig:
     """Every entry and every problem, as WSL would see them; never raises."""
-    items, problems = _scan(text)
+    items, problems = scan(text)
     applied: dict[str, Entry] = {}
     for item in items:
         if item.entry is not None:
-            found = _judge(item.entry, applied)
+            found = judge(item.entry, applied)
             if found is not None:
                 kind, message, says = found
                 where = f" in {{file}}:{item.first + 1}" if "{file}" not in says else ""
@@ -389,80 +309,6 @@ def parse(text: str) -> WslConfig:
     problems.sort(key=lambda p: p.line)
     entries = tuple(item.entry for item in items if item.entry is not None)
     return WslConfig(entries, tuple(problems))
-
-
-def _judge(entry: Entry, applied: dict[str, Entry]) -> tuple[ProblemKind, str, str] | None:
-    """What WSL does not like about an entry: (kind, message, WSL's own warning); records the
-    ones it applies."""
-    name, home, setting = f"`{entry.raw_key}`", _home(entry.key), _setting(entry.section, entry.key)
-    full = f"{entry.section}.{entry.raw_key}" if entry.section else entry.raw_key
-    unknown = f"Unknown key '{full}'"
-    if not entry.section:
-        hint = f" Put it under [{home}]." if home else ""
-        return (
-            "key-outside-section",
-            f"{name} is above every [section]; WSL ignores it.{hint}",
-            unknown,
-        )
-    if setting not in _KNOWN and home:
-        why = f"{name} belongs in [{home}]; WSL ignores it in [{entry.section}]."
-        return "wrong-section", why, unknown
-    if setting not in _KNOWN and entry.section in _WSL_CONF:
-        where = f"[{entry.section}] settings go in /etc/wsl.conf inside the distro"
-        return "unknown-key", f"{where}; WSL ignores {name} in .wslconfig.", unknown
-    if setting not in _KNOWN:
-        known = [key.lower() for key in _KEYS.get(entry.section, ())]
-        close = difflib.get_close_matches(entry.key, known, n=1)
-        hint = f" Did you mean `{_SPELLING[close[0]]}`?" if close else ""
-        why = f"WSL does not know {name} in [{entry.section}]; it ignores it.{hint}"
-        return "unknown-key", why, unknown
-    if setting in applied:
-        first = applied[setting]
-        first_full = f"{first.section}.{first.raw_key}"
-        says = (
-            f"Duplicated config key '{full}' in {{file}}:{entry.line} "
-            f"(Conflicting key: '{first_full}' in {{file}}:{first.line})"
-        )
-        why = f"{name} is already set on line {first.line}; WSL ignores this one."
-        return "duplicate-key", why, says
-    applied[setting] = entry
-    value = f"`{entry.value}`"
-    if setting in _SIZE_KEYS and wsl_bytes(entry.value) is None:
-        meant = whole_units(entry.value)
-        why = (
-            f"WSL wants whole units: write {meant}"
-            if meant
-            else "write a whole number and an upper-case unit, e.g. 8GB or 512MB"
-        )
-        says = f"Invalid memory string '{entry.value}' for .wslconfig entry '{full}'"
-        return (
-            "bad-size",
-            f"{value} is not a size: WSL ignores this value and uses its default ({why}).",
-            says,
-        )
-    if setting in _BOOL_KEYS and parse_bool(entry.value) is None:
-        says = f"Invalid boolean value '{entry.value}' for key '{full}'"
-        why = f"{value} is not true or false: WSL ignores it and uses its default."
-        return "bad-bool", why, says
-    return None
-
-
-_LOOSE_SIZE = re.compile(r"^\s*(\d*(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
-
-
-def whole_units(value: str) -> str | None:
-    """What a size WSL rejects was meant to be, in units WSL reads: 0.5GB -> 512MB, 8gb ->
-    8GB, 8 GiB -> 8GB; None when it does not look like a size at all."""
-    match = _LOOSE_SIZE.match(value)
-    if not match or match[1] in ("", "."):
-        return None
-    unit = {"": 1, "K": KiB, "M": MiB, "G": GiB, "T": TiB}[match[2].upper()]
-    size = int(float(match[1]) * unit)
-    if size <= 0:
-        return None
-    if size % GiB == 0:
-        return f"{size // GiB}GB"
-    return f"{max(size // MiB, 1)}MB"
 
 
 def default_memory(host_ram: int) -> int:
@@ -510,65 +356,3 @@ def effective_swap(config: WslConfig, vm_memory: int) -> tuple[int, str]:
         where = f"[{entry.section}], line {entry.line}"
         return 0, f"{entry.raw_key}={entry.value}: no swap file ({where})"
     return size, _where(entry)
-
-
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-
-
-def _written(value: str) -> str:
-    """The value as it must appear in the file for WSL to read back exactly `value`."""
-    if "\r" in value:
-        raise ValueError("a .wslconfig value cannot contain a carriage return")
-    for char, escape in (("\\", "\\\\"), ('"', '\\"'), ("\b", "\\b"), ("\n", "\\n"), ("\t", "\\t")):
-        value = value.replace(char, escape)
-    return f'"{value}"' if "#" in value or value != value.strip(" ") else value
-
-
-def set_values(text: str, values: Mapping[str, str], section: str = "wsl2") -> str:
-    """Set keys in `section`, changing nothing else in the text ("\\n" newlines).
-
-    Values are given as WSL should read them; backslashes and quotes are escaped here. A key
-    that is already in effect keeps its spelling, spacing and comment and only gets the new
-    value; otherwise `key=value` goes after the last entry of the first [section], or a new
-    [section] is appended. Raises ValueError for names WSL cannot read, or for a key WSL only
-    accepts in another section.
-    """
-    for key, value in values.items():
-        if not _NAME.fullmatch(section) or not _NAME.fullmatch(key):
-            raise ValueError(f"[{section}] {key}: names must be a letter, then letters and digits")
-        home = _home(key)
-        if home and _setting(section, key) not in _KNOWN:
-            raise ValueError(f"WSL reads {key} only in [{home}], not in [{section}]")
-        text = _set_one(text, section, key, value)
-        check = parse(text).get(section, key)
-        if check is None or check.value != value:  # a guard: this would be a bug in _set_one
-            raise ValueError(f"could not set {key} in [{section}] without changing other lines")
-    return text
-
-
-def _set_one(text: str, section: str, key: str, value: str) -> str:
-    written = _written(value)
-    items, _ = _scan(text)
-    wanted = _setting(section, key)
-    for item in items:
-        if item.entry is not None and _setting(item.entry.section, item.entry.key) == wanted:
-            start, stop = item.span
-            if start == stop and text[stop : stop + 1] == "#":
-                written += " "
-            return text[:start] + written + text[stop:]
-    anchor: int | None = None  # the first [section]'s header, then each entry in that section
-    for item in items:
-        if item.kind == "header":
-            if anchor is not None:
-                break
-            if item.section == section.lower():
-                anchor = item.last
-        elif item.kind == "entry" and anchor is not None:
-            anchor = item.last
-    if anchor is None:
-        if text and not text.endswith("\n"):
-            text += "\n"
-        return text + ("\n" if text else "") + f"[{section}]\n{key}={written}\n"
-    lines = text.split("\n")
-    lines.insert(anchor + 1, f"{key}={written}")
-    return "\n".join(lines)

@@ -506,7 +506,7 @@ def _empty_tar() -> bytes:
 
 def test_image_python_comes_from_the_dockerfiles_final_stage(tmp_path: Path) -> None:
     from devdoctor.checks.course.configs import ConfigFile, load
-    from devdoctor.checks.docker.home_volume import _dockerfile_python
+    from devdoctor.checks.docker.image_python import _dockerfile_python
 
     folder = tmp_path / ".devcontainer"
     folder.mkdir()

@@ -208,15 +208,15 @@ def test_prediction_without_a_driver(tmp_path: Path) -> None:
 
 
 def test_every_predicted_error_is_explained() -> None:
-    from devdoctor.checks.gpu import toolkit
+    from devdoctor.checks.gpu import docker_errors
 
     messages = (
-        toolkit.NO_DEVICE_DRIVER,
-        toolkit.NO_NVML,
-        toolkit.NO_RUNTIME,
-        toolkit.NO_RUNTIME_OLD,
-        toolkit.NO_CDI,
-        toolkit.NO_CDI_DEVICE.format(device="nvidia.com/gpu=all"),
+        docker_errors.NO_DEVICE_DRIVER,
+        docker_errors.NO_NVML,
+        docker_errors.NO_RUNTIME,
+        docker_errors.NO_RUNTIME_OLD,
+        docker_errors.NO_CDI,
+        docker_errors.NO_CDI_DEVICE.format(device="nvidia.com/gpu=all"),
     )
     slugs = [explain_docker_error(f"docker: Error response from daemon: {m}.") for m in messages]
     assert [s[0] if s else None for s in slugs] == [

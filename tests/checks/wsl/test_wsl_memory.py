@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from devdoctor.checks.wsl.wsl_memory import WslMemory, memory_cap
+from devdoctor.checks.wsl.memory_plan import memory_cap
+from devdoctor.checks.wsl.wsl_memory import WslMemory
 from devdoctor.fixes import Consent, Outcome, apply_fix, undo_entry
 from devdoctor.journal import entries
 from devdoctor.model import Finding, Status

@@ -16,11 +16,10 @@ from devdoctor.checks.wsl.wslconfig import (
     effective_swap,
     encode,
     parse,
-    parse_bool,
-    set_values,
-    whole_units,
-    wsl_bytes,
 )
+from devdoctor.checks.wsl.wslconfig_edit import set_values
+from devdoctor.checks.wsl.wslconfig_keys import parse_bool, wsl_bytes
+from devdoctor.checks.wsl.wslconfig_lint import whole_units
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
