@@ -195,8 +195,10 @@ class Scenario:
         a line naming it, so a test notices when devdoctor asks something nobody captured."""
         if isinstance(answers, Answer):
             answers = {"*": answers}
-        self._programs += 1
-        store = self.answers / f"{self._programs}-{name}"
+        store = self.answers / name
+        while store.exists():  # a program made again (or by another scenario of this folder)
+            self._programs += 1
+            store = self.answers / f"{name}.{self._programs}"
         store.mkdir()
         log = store / "calls"
         self._logs[name] = log
@@ -222,8 +224,17 @@ class Scenario:
         script.chmod(0o755)
         return script
 
+    def script(self, name: str, body: str, *, at: str | None = None) -> Path:
+        """A stand-in that runs a shell body: for what no captured answer shows (waiting,
+        writing its pid, wrapping the real tool), on PATH or in a host folder `at`."""
+        script = self.bin / name if at is None else self.path(at) / name
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(f"#!/bin/sh\n{body}\n")
+        script.chmod(0o755)
+        return script
+
     def calls(self, name: str) -> list[str]:
-        """The argument lists the stand-in `name` was called with, in order."""
+        """The argument lists the latest stand-in called `name` was called with, in order."""
         log = self._logs[name]
         return log.read_text().splitlines() if log.exists() else []
 
@@ -283,7 +294,9 @@ class Scenario:
 
     def host(self, **options: Any) -> Host:
         """A Host over this machine; the repository is the course's (or none at all)."""
-        merged = {"repo": str(self.repo or self.tmp / "no-repo"), **self.options, **options}
+        merged = {"repo": self.repo or self.tmp / "no-repo", **self.options, **options}
+        if isinstance(merged["repo"], Path):
+            merged["repo"] = str(merged["repo"])
         return Host(
             root=self.root, env=dict(self.env), state_dir=self.state, options=RunOptions(**merged)
         )
