@@ -47,7 +47,6 @@ class Scenario:
         self.repo: Path | None = None
         self.options: dict[str, Any] = {}
         self._programs = 0
-        self._logs: dict[str, Path] = {}
         for folder in (self.bin, self.answers):
             folder.mkdir(parents=True, exist_ok=True)
         path = f"{self.bin}:{SYSTEM_PATH}" if system else str(self.bin)
@@ -200,8 +199,7 @@ class Scenario:
             self._programs += 1
             store = self.answers / f"{name}.{self._programs}"
         store.mkdir()
-        log = store / "calls"
-        self._logs[name] = log
+        log = self.answers / f"{name}.calls"
         q = shlex.quote
         lines = ["#!/bin/sh", f'echo "$*" >> {q(str(log))}']
         if delay:
@@ -234,8 +232,9 @@ class Scenario:
         return script
 
     def calls(self, name: str) -> list[str]:
-        """The argument lists the latest stand-in called `name` was called with, in order."""
-        log = self._logs[name]
+        """The argument lists stand-ins called `name` were called with, in order (a program
+        made again under the same name adds to the same list)."""
+        log = self.answers / f"{name}.calls"
         return log.read_text().splitlines() if log.exists() else []
 
     # -- a course repository and a Docker endpoint -------------------------------------------
