@@ -293,7 +293,9 @@ class Scenario:
 
     def host(self, **options: Any) -> Host:
         """A Host over this machine; the repository is the course's (or none at all)."""
-        merged = {"repo": self.repo or self.tmp / "no-repo", **self.options, **options}
+        merged = {"repo": self.repo, **self.options, **options}
+        if merged["repo"] is None:  # no repository, rather than searching up from the cwd
+            merged["repo"] = self.tmp / "no-repo"
         if isinstance(merged["repo"], Path):
             merged["repo"] = str(merged["repo"])
         return Host(
@@ -305,7 +307,7 @@ class Scenario:
         return list(check.run(self.host(**options)))
 
     def cli(
-        self, *args: str, timeout: float = 120, input: str | None = None
+        self, *args: str, timeout: float = 120, input: str | None = None, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
         """The installed `devdoctor` on this machine (with --root when it has one)."""
         rooted = ["--root", str(self.root)] if self.root is not None else []
@@ -317,5 +319,6 @@ class Scenario:
             timeout=timeout,
             input=input,
             stdin=subprocess.DEVNULL if input is None else None,
+            cwd=cwd,
             check=False,
         )
