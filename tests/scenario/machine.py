@@ -291,6 +291,11 @@ class Scenario:
 
     # -- running devdoctor on it -------------------------------------------------------------
 
+    def given(self, **options: Any) -> Scenario:
+        """Options every host() and check() of this scenario gets (repo=, config=, ...)."""
+        self.options.update(options)
+        return self
+
     def host(self, **options: Any) -> Host:
         """A Host over this machine; the repository is the course's (or none at all)."""
         merged = {"repo": self.repo, **self.options, **options}
