@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakehost import DEVDOCTOR, FakeHost, wsl_host
+from tests.scenario import DEVDOCTOR, Scenario
 
 
-def _shell(fake: FakeHost, command: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _shell(fake: Scenario, command: str, **env: str) -> subprocess.CompletedProcess[str]:
     """devdoctor under a shell, for redirections a subprocess argument list cannot make."""
     return subprocess.run(
         ["/bin/sh", "-c", command],
@@ -25,7 +25,7 @@ def _shell(fake: FakeHost, command: str, **env: str) -> subprocess.CompletedProc
 
 
 def test_a_memory_value_of_5000_digits_is_a_finding(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path, wslconfig=b"[wsl2]\nmemory=" + b"9" * 5000 + b"GB\n")
+    fake = Scenario(tmp_path).wsl(wslconfig=b"[wsl2]\nmemory=" + b"9" * 5000 + b"GB\n")
     done = fake.cli("check", "--json", "--only", "wsl-memory")
     assert done.returncode in (0, 1), done.stdout + done.stderr
     [row] = json.loads(done.stdout)["results"]
@@ -44,7 +44,7 @@ def test_a_memory_value_of_5000_digits_is_a_finding(tmp_path: Path) -> None:
 def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_2(
     tmp_path: Path, where: str, says: str, command: list[str]
 ) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     done = fake.cli(*command, where.format(tmp=tmp_path))
     assert done.returncode == 2, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
@@ -52,7 +52,7 @@ def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_2(
 
 
 def test_check_json_log_writes_the_json(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     log = tmp_path / "check.json"
     done = fake.cli("check", "--json", "--log", str(log))
     assert done.returncode == 1, done.stderr
@@ -60,7 +60,7 @@ def test_check_json_log_writes_the_json(tmp_path: Path) -> None:
 
 
 def test_a_cp1252_stdout_redirected_to_a_file(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     out = tmp_path / "out.txt"
     done = _shell(
         fake, f'"$DD" fix wsl-memory --dry-run --root "$ROOT" > {out}', PYTHONIOENCODING="cp1252"
@@ -71,14 +71,14 @@ def test_a_cp1252_stdout_redirected_to_a_file(tmp_path: Path) -> None:
 
 
 def test_a_closed_stdout(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     done = _shell(fake, '"$DD" check --root "$ROOT" >&-')
     assert done.returncode == 1, done.stderr  # the fake host fails wsl-memory
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
 
 
 def test_a_full_stdout_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     done = _shell(fake, '"$DD" check --root "$ROOT" > /dev/full')
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == "devdoctor: cannot write the output: No space left on device"
@@ -87,8 +87,8 @@ def test_a_full_stdout_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_a_fifo_where_the_wslconfig_should_be_is_refused_at_once(tmp_path: Path) -> None:
     from devdoctor.host import Host
 
-    fake = wsl_host(tmp_path, wslconfig=None)
-    fifo = fake.file("/mnt/c/Users/student/.wslconfig")
+    fake = Scenario(tmp_path).wsl(wslconfig=None)
+    fifo = fake.path("/mnt/c/Users/student/.wslconfig")
     os.mkfifo(fifo)
     host = Host(root=fake.root, env=fake.env, state_dir=fake.state)
     with pytest.raises(OSError, match="not a regular file"):

@@ -14,22 +14,22 @@ from typing import Any
 import pytest
 from devdoctor.journal import entries
 
-from tests.fakehost import FakeHost, wsl_host
+from tests.scenario import Scenario
 
 WSLCONFIG = "mnt/c/Users/student/.wslconfig"
 OLD = b"[wsl2]\r\nmemory=4GB\r\nprocessors=4\r\n"
 NEW = b"[wsl2]\r\nmemory=8GB\r\nprocessors=4\r\nswap=8GB\r\n"
 
 
-def _fixed(tmp_path: Path) -> FakeHost:
-    fake = wsl_host(tmp_path)
+def _fixed(tmp_path: Path) -> Scenario:
+    fake = Scenario(tmp_path).wsl()
     done = fake.cli("fix", "wsl-memory", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert fake.file(WSLCONFIG).read_bytes() == NEW
+    assert fake.path(WSLCONFIG).read_bytes() == NEW
     return fake
 
 
-def _tamper(fake: FakeHost, change: Callable[[dict[str, Any], Path], None]) -> None:
+def _tamper(fake: Scenario, change: Callable[[dict[str, Any], Path], None]) -> None:
     [entry] = entries(fake.state)
     data = json.loads((entry.folder / "entry.json").read_text())
     change(data, entry.folder)
@@ -127,7 +127,7 @@ def test_a_tampered_entry_is_refused_with_a_message(
     assert done.returncode == 4, done.stdout + done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert "refused" in done.stdout
-    assert fake.file(WSLCONFIG).read_bytes() == NEW
+    assert fake.path(WSLCONFIG).read_bytes() == NEW
     assert victim.read_bytes() == b"not devdoctor's\n"
     assert not (tmp_path / "ran").exists()
 
@@ -140,7 +140,7 @@ def test_undo_refuses_under_sudo(tmp_path: Path) -> None:
     done = fake.cli("undo", "--yes")
     assert done.returncode == 4
     assert "sudo" in done.stdout
-    assert fake.file(WSLCONFIG).read_bytes() == NEW
+    assert fake.path(WSLCONFIG).read_bytes() == NEW
 
 
 # -- what undo reads ------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def test_undo_of_a_target_swapped_for_something_unreadable(
     tmp_path: Path, swap: Callable[[Path], None], dry_run: bool
 ) -> None:
     fake = _fixed(tmp_path)
-    target = fake.file(WSLCONFIG)
+    target = fake.path(WSLCONFIG)
     swap(target)
     start = time.monotonic()
     done = fake.cli("undo", "--yes", *(["--dry-run"] if dry_run else []), timeout=30)
@@ -181,10 +181,10 @@ def test_undo_of_a_target_swapped_for_something_unreadable(
 
 
 def test_a_symlinked_target_leading_out_of_the_root_is_refused(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     elsewhere = tmp_path / "elsewhere.conf"
     elsewhere.write_bytes(OLD)
-    target = fake.file(WSLCONFIG)
+    target = fake.path(WSLCONFIG)
     target.unlink()
     target.symlink_to(elsewhere)
     plan = fake.cli("fix", "wsl-memory", "--dry-run")
@@ -197,8 +197,8 @@ def test_a_symlinked_target_leading_out_of_the_root_is_refused(tmp_path: Path) -
 
 
 def test_a_dangling_link_makes_no_folder_outside_the_root(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path, wslconfig=None)
-    target = fake.file(WSLCONFIG)
+    fake = Scenario(tmp_path).wsl(wslconfig=None)
+    target = fake.path(WSLCONFIG)
     target.symlink_to(tmp_path / "made" / "by" / "devdoctor.conf")
     done = fake.cli("fix", "wsl-memory", "--yes")
     assert done.returncode == 4, done.stdout + done.stderr
@@ -206,10 +206,10 @@ def test_a_dangling_link_makes_no_folder_outside_the_root(tmp_path: Path) -> Non
 
 
 def test_a_link_inside_the_root_is_written_through(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     real = fake.root / "dotfiles" / "wslconfig"
     real.parent.mkdir()
-    target = fake.file(WSLCONFIG)
+    target = fake.path(WSLCONFIG)
     real.write_bytes(target.read_bytes())
     target.unlink()
     target.symlink_to(real)
@@ -224,8 +224,8 @@ def test_a_link_inside_the_root_is_written_through(tmp_path: Path) -> None:
 
 
 def test_the_state_directory_is_private_and_a_backup_keeps_the_mode(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
-    target = fake.file(WSLCONFIG)
+    fake = Scenario(tmp_path).wsl()
+    target = fake.path(WSLCONFIG)
     target.chmod(0o600)
     old = os.umask(0o022)
     try:
@@ -245,7 +245,7 @@ def test_the_state_directory_is_private_and_a_backup_keeps_the_mode(tmp_path: Pa
 def test_the_state_directory_is_private_from_the_first_run(
     tmp_path: Path, command: list[str]
 ) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     old = os.umask(0o022)
     try:
         done = fake.cli(*command)

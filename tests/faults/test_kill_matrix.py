@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import signal
 import stat
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from devdoctor.journal import LOCK_SUFFIX, entries
 
-from tests.courserepo import course_env, git, lifecycle, make_repo
-from tests.fakehost import wsl_host
 from tests.faults.trials import FIX_STEPS, UNDO_STEPS, run, stop_at
+from tests.scenario import Scenario, lifecycle
 
 WSLCONFIG = "mnt/c/Users/student/.wslconfig"
 OLD = b"[wsl2]\r\nmemory=4GB\r\nprocessors=4\r\n"
@@ -41,9 +39,9 @@ def _no_lock_left(folder: Path) -> None:
 @pytest.mark.parametrize("sig", SIGNALS)
 @pytest.mark.parametrize("step", FIX_STEPS)
 def test_wsl_memory_fix_stopped_at_each_step(tmp_path: Path, step: str, sig: int) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     root = ["--root", str(fake.root)]
-    target = fake.file(WSLCONFIG)
+    target = fake.path(WSLCONFIG)
     trial = stop_at(["fix", "wsl-memory", "--yes", *root], fake.env, step, sig, tmp_path / "m")
     assert trial.reached, trial.stderr
     assert trial.rc == STOPPED[sig], trial.stderr
@@ -63,9 +61,9 @@ def test_wsl_memory_fix_stopped_at_each_step(tmp_path: Path, step: str, sig: int
 @pytest.mark.parametrize("sig", SIGNALS[:2])  # SIGTERM and SIGHUP take SIGINT's path
 @pytest.mark.parametrize("step", UNDO_STEPS)
 def test_wsl_memory_undo_stopped_at_each_step(tmp_path: Path, step: str, sig: int) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     root = ["--root", str(fake.root)]
-    target = fake.file(WSLCONFIG)
+    target = fake.path(WSLCONFIG)
     assert run(["fix", "wsl-memory", "--yes", *root], fake.env).returncode == 0
     assert target.read_bytes() == NEW
     trial = stop_at(["undo", "--yes", *root], fake.env, step, sig, tmp_path / "m")
@@ -98,17 +96,17 @@ COURSE_STEPS = (
 )
 
 
-def _course(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    env = course_env(tmp_path)
+def _course(tmp_path: Path) -> tuple[Path, Scenario]:
+    scene = Scenario(tmp_path, rooted=False)
     command = " && ".join(f"./{p}" for p in SCRIPTS)
-    repo = make_repo(
-        tmp_path, env, SCRIPTS, executable=(".devcontainer/crlf.sh",), config=lifecycle(command)
+    repo = scene.course(
+        SCRIPTS, executable=(".devcontainer/crlf.sh",), config=lifecycle(command)
     )
-    return repo, env
+    return repo, scene
 
 
-def _snapshot(repo: Path, env: Mapping[str, str]) -> dict[str, object]:
-    state: dict[str, object] = {"index": git(repo, env, "ls-files", "-s")}
+def _snapshot(scene: Scenario, repo: Path) -> dict[str, object]:
+    state: dict[str, object] = {"index": scene.git("ls-files", "-s", repo=repo)}
     for path in SCRIPTS:
         full = repo / path
         state[path] = (full.read_bytes(), stat.S_IMODE(full.stat().st_mode))
@@ -118,25 +116,25 @@ def _snapshot(repo: Path, env: Mapping[str, str]) -> dict[str, object]:
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 @pytest.mark.parametrize("step", COURSE_STEPS)
 def test_script_shebangs_fix_stopped_at_each_step(tmp_path: Path, step: str, sig: int) -> None:
-    repo, env = _course(tmp_path)
-    before = _snapshot(repo, env)
+    repo, scene = _course(tmp_path)
+    before = _snapshot(scene, repo)
     argv = ["fix", "script-shebangs", "--course", "--yes", "--repo", str(repo)]
     fixed_dir = tmp_path / "fixed"
     fixed_dir.mkdir()
-    fixed_repo, fixed_env = _course(fixed_dir)
-    assert run([*argv[:-1], str(fixed_repo)], fixed_env).returncode == 0
-    after = _snapshot(fixed_repo, fixed_env)
+    fixed_repo, fixed = _course(fixed_dir)
+    assert run([*argv[:-1], str(fixed_repo)], fixed.env).returncode == 0
+    after = _snapshot(fixed, fixed_repo)
 
-    trial = stop_at(argv, env, step, sig, tmp_path / "m")
+    trial = stop_at(argv, scene.env, step, sig, tmp_path / "m")
     assert trial.reached, trial.stdout + trial.stderr
-    now = _snapshot(repo, env)
+    now = _snapshot(scene, repo)
     for path in SCRIPTS:
         assert now[path] in (before[path], after[path]), path
     for _ in range(5):  # each fix is its own entry: undo them all, newest first
-        undo = run(["undo", "--yes", "--repo", str(repo)], env)
+        undo = run(["undo", "--yes", "--repo", str(repo)], scene.env)
         assert undo.returncode == 0, undo.stdout + undo.stderr
         if "Nothing to undo" in undo.stdout:
             break
-    assert _snapshot(repo, env) == before
+    assert _snapshot(scene, repo) == before
     _no_open_entries(tmp_path / "state")
-    assert json.dumps(git(repo, env, "status", "--porcelain")) == '""'
+    assert json.dumps(scene.git("status", "--porcelain", repo=repo)) == '""'

@@ -16,7 +16,7 @@ from devdoctor.privacy import redactor_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.fakehost import FakeHost, wsl_host
+from tests.scenario import Scenario
 
 USER = "qzandrik"
 HOSTNAME = "qz-laptop-7731"
@@ -27,9 +27,9 @@ DOCKER_PASSWORD = "dockpass-5555"
 PLANTED = (USER, HOSTNAME, EMAIL, TOKEN, DOCKER_USER, DOCKER_PASSWORD, "10.20.30.40")
 
 
-def _planted(tmp_path: Path) -> FakeHost:
+def _planted(tmp_path: Path) -> Scenario:
     config = f"[wsl2]\r\nmemory=4GB\r\n# {TOKEN} {EMAIL}\r\n".encode()
-    fake = wsl_host(tmp_path, wslconfig=config)
+    fake = Scenario(tmp_path).wsl(wslconfig=config)
     (fake.root / "etc" / "hostname").write_text(HOSTNAME + "\n")
     home = fake.root / "home" / USER
     home.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from devdoctor.journal import LOCK_SUFFIX, entries
 
-from tests.fakehost import windows_host, wsl_host
 from tests.faults.trials import finish, run, start, stop_at, wait_for
+from tests.scenario import Scenario
 
 WSLCONFIG = "mnt/c/Users/student/.wslconfig"
 OLD = b"[wsl2]\r\nmemory=4GB\r\nprocessors=4\r\n"
@@ -21,8 +21,8 @@ EDIT = b"[wsl2]\r\nmemory=6GB\r\nprocessors=2\r\n"
 
 @pytest.mark.parametrize("step", ["locked", "backup", "apply-0", "before-rename"])
 def test_an_edit_made_during_the_fix_is_kept(tmp_path: Path, step: str) -> None:
-    fake = wsl_host(tmp_path)
-    target = fake.file(WSLCONFIG)
+    fake = Scenario(tmp_path).wsl()
+    target = fake.path(WSLCONFIG)
     marker = tmp_path / "m"
     proc = start(
         ["fix", "wsl-memory", "--yes", "--root", str(fake.root)], fake.env, step=step, marker=marker
@@ -39,10 +39,10 @@ def test_an_edit_made_during_the_fix_is_kept(tmp_path: Path, step: str) -> None:
 
 
 def _two_sides(tmp_path: Path) -> tuple[dict[str, str], dict[str, str], list[str], Path]:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     one = {**fake.env, "DEVDOCTOR_STATE_DIR": str(tmp_path / "state-wsl")}
     two = {**fake.env, "DEVDOCTOR_STATE_DIR": str(tmp_path / "state-powershell")}
-    return one, two, ["fix", "wsl-memory", "--yes", "--root", str(fake.root)], fake.file(WSLCONFIG)
+    return one, two, ["fix", "wsl-memory", "--yes", "--root", str(fake.root)], fake.path(WSLCONFIG)
 
 
 def test_a_second_devdoctor_with_its_own_state_directory_is_refused(tmp_path: Path) -> None:
@@ -110,8 +110,8 @@ def test_powershell_and_wsl_racing_on_one_wslconfig_never_lose_a_write(tmp_path:
     looked after the first and applied over exactly the bytes the first wrote. Undoing newest
     first gives back exactly the old bytes."""
     for n in range(6):
-        wsl = wsl_host(tmp_path / f"wsl{n}")
-        windows = windows_host(tmp_path / f"win{n}", wslconfig=b"unused")
+        wsl = Scenario(tmp_path / f"wsl{n}").wsl()
+        windows = Scenario(tmp_path / f"win{n}").windows(wslconfig=b"unused")
         sides = {
             "wsl": wsl.env,
             "powershell": {**windows.env, "DEVDOCTOR_STATE_DIR": str(tmp_path / f"ps{n}")},
@@ -139,7 +139,7 @@ def test_powershell_and_wsl_racing_on_one_wslconfig_never_lose_a_write(tmp_path:
         applied.sort()
         if len(applied) == 2:  # a chain: the second changed exactly what the first wrote
             assert applied[0][2]["new_sha256"] == applied[1][2]["old_sha256"]
-        target = wsl.file(WSLCONFIG)
+        target = wsl.path(WSLCONFIG)
         for _id, side, _record in reversed(applied):
             undo = run(["undo", "--yes", "--root", str(wsl.root)], sides[side])
             assert undo.returncode == 0, undo.stdout + undo.stderr

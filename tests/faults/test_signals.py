@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakehost import DEVDOCTOR, FakeHost, wsl_host
+from tests.scenario import DEVDOCTOR, Scenario
 
 HANGS = ("powershell.exe", "cmd.exe", "wslvar")
 
 
-def _hanging(fake: FakeHost, pids: Path) -> None:
+def _hanging(fake: Scenario, pids: Path) -> None:
     for name in HANGS:
         script = fake.bin / name
         script.write_text(
@@ -56,7 +56,7 @@ def _wait_for_pids(pids: Path, count: int, proc: subprocess.Popen[str]) -> list[
 )
 @pytest.mark.parametrize("command", [["check"], ["check", "--json"], ["report"]])
 def test_a_signal_kills_every_stand_in_tree(tmp_path: Path, sig: int, command: list[str]) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     pids = tmp_path / "pids"
     _hanging(fake, pids)
     proc = subprocess.Popen(
@@ -99,7 +99,7 @@ def _peak(argv: list[str], env: dict[str, str]) -> tuple[int, int, str]:
 def test_a_stand_in_printing_dev_zero_is_a_finding_not_a_memory_error(
     tmp_path: Path, name: str
 ) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     script = fake.bin / name
     script.write_text("#!/bin/sh\nexec cat /dev/zero\n")
     script.chmod(0o755)
@@ -121,7 +121,7 @@ def test_output_past_the_limit_stops_the_command(tmp_path: Path) -> None:
 
 
 def test_a_dev_zero_stand_in_shows_in_the_json_as_an_answer(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     script = fake.bin / "powershell.exe"
     script.write_text("#!/bin/sh\nexec cat /dev/zero\n")
     script.chmod(0o755)

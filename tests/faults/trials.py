@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.fakehost import DEVDOCTOR
+from tests.scenario import DEVDOCTOR
 
 FIX_STEPS = (
     "entry",

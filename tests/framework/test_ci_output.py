@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -11,7 +10,7 @@ from devdoctor.ci_output import github_annotations, sarif, step_summary
 from devdoctor.model import Finding, Result, Run, Scope, Status
 
 from tests import TESTS
-from tests.courserepo import DEVDOCTOR, course_env, make_repo
+from tests.scenario import Scenario
 
 SCHEMA = json.loads((TESTS / "samples" / "sarif" / "sarif-schema-2.1.0.json").read_text())
 
@@ -58,19 +57,14 @@ def test_step_summary_is_markdown_with_a_verdict() -> None:
 
 def test_check_course_under_github_actions(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
-    env = course_env(tmp_path, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
-    repo = make_repo(
-        tmp_path,
-        env,
+    scene = Scenario(tmp_path, rooted=False, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
+    repo = scene.course(
         {".devcontainer/setup.sh": b"#!/bin/bash\r\necho hi\r\n"},
         config={"image": "debian:12", "postCreateCommand": "./.devcontainer/setup.sh"},
         executable=(".devcontainer/setup.sh",),
     )
     sarif_file = tmp_path / "out.sarif"
-    done = subprocess.run(
-        [DEVDOCTOR, "check", "--course", "--repo", str(repo), "--sarif", str(sarif_file)],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = scene.cli("check", "--course", "--repo", str(repo), "--sarif", str(sarif_file))
     assert done.returncode == 1, done.stdout + done.stderr
     errors = [ln for ln in done.stdout.splitlines() if ln.startswith("::error ")]
     assert any("title=script-shebangs/crlf" in ln for ln in errors), done.stdout

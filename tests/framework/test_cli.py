@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakehost import DEVDOCTOR, FakeHost, GiB, windows_host, wsl_host
+from tests.scenario import DEVDOCTOR, GiB, Scenario
 
 WSLCONFIG = "/mnt/c/Users/student/.wslconfig"
 
@@ -82,7 +82,7 @@ def test_list_and_explain() -> None:
 
 
 def test_check_on_a_fake_wsl_host_fails_with_the_reason(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     done = fake.cli("check")
     assert done.returncode == 1, done.stderr
     assert "[FAIL] wsl-memory" in done.stdout
@@ -96,7 +96,7 @@ def test_check_on_a_fake_wsl_host_fails_with_the_reason(tmp_path: Path) -> None:
 
 
 def test_check_json_contract(tmp_path: Path) -> None:
-    done = wsl_host(tmp_path).cli("check", "--json")
+    done = Scenario(tmp_path).wsl().cli("check", "--json")
     assert done.returncode == 1
     data = json.loads(done.stdout)
     assert data["schema"] == 1
@@ -116,7 +116,7 @@ def test_check_json_contract(tmp_path: Path) -> None:
 
 
 def test_global_options_before_or_after_the_subcommand(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     before = run("--root", str(fake.root), "--json", "check", "--only", "wsl-memory", env=fake.env)
     after = run("check", "--only", "wsl-memory", "--json", "--root", str(fake.root), env=fake.env)
     assert before.returncode == after.returncode == 1
@@ -135,7 +135,7 @@ def test_global_options_before_or_after_the_subcommand(tmp_path: Path) -> None:
 def test_usage_errors_exit_2_with_one_line(
     tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     done = run(*args, *(() if "--root" in args else ("--root", str(fake.root))), env=fake.env)
     assert done.returncode == 2
     assert message in done.stderr
@@ -146,7 +146,7 @@ def test_policy_typo_names_the_key_and_the_file(tmp_path: Path) -> None:
     repo = tmp_path / "course"
     repo.mkdir()
     (repo / ".devdoctor.toml").write_text('schema = 1\n[wsl]\nmemroy = "8GB"\n')
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     done = fake.cli("check", "--repo", str(repo))
     assert done.returncode == 2
     assert ".devdoctor.toml: unknown key `wsl.memroy`" in done.stderr
@@ -156,13 +156,13 @@ def test_newer_policy_schema_is_a_warning(tmp_path: Path) -> None:
     repo = tmp_path / "course"
     repo.mkdir()
     (repo / ".devdoctor.toml").write_text('schema = 2\n[wsl]\nmemory = "4GB"\nfuture = 1\n')
-    done = wsl_host(tmp_path).cli("check", "--only", "wsl-memory", "--repo", str(repo))
+    done = Scenario(tmp_path).wsl().cli("check", "--only", "wsl-memory", "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Upgrade devdoctor" in done.stdout
 
 
 def test_no_home_still_gives_an_answer(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     del fake.env["HOME"]
     done = fake.cli("check")
     assert done.returncode == 1
@@ -170,53 +170,53 @@ def test_no_home_still_gives_an_answer(tmp_path: Path) -> None:
 
 
 def test_fix_without_terminal_prints_the_plan_and_changes_nothing(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
-    before = fake.file(WSLCONFIG).read_bytes()
+    fake = Scenario(tmp_path).wsl()
+    before = fake.path(WSLCONFIG).read_bytes()
     done = fake.cli("fix", "wsl-memory")
     assert done.returncode == 4
     assert "+memory=8GB" in done.stdout
     assert "run again with --yes" in done.stdout
-    assert fake.file(WSLCONFIG).read_bytes() == before
+    assert fake.path(WSLCONFIG).read_bytes() == before
 
 
 def test_fix_dry_run_changes_nothing(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
-    before = fake.file(WSLCONFIG).read_bytes()
+    fake = Scenario(tmp_path).wsl()
+    before = fake.path(WSLCONFIG).read_bytes()
     done = fake.cli("fix", "wsl-memory", "--dry-run", "--yes")
     assert done.returncode == 0
     assert "dry run" in done.stdout
-    assert fake.file(WSLCONFIG).read_bytes() == before
+    assert fake.path(WSLCONFIG).read_bytes() == before
 
 
 def test_fix_yes_then_undo_restores_the_bytes(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
-    before = fake.file(WSLCONFIG).read_bytes()
+    fake = Scenario(tmp_path).wsl()
+    before = fake.path(WSLCONFIG).read_bytes()
     done = fake.cli("fix", "wsl-memory", "--yes", "--memory", "10GB", "--swap", "6GB")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "takes effect after a restart" in done.stdout
     assert "wsl --shutdown" in done.stdout
     assert (
-        fake.file(WSLCONFIG).read_bytes()
+        fake.path(WSLCONFIG).read_bytes()
         == b"[wsl2]\r\nmemory=10GB\r\nprocessors=4\r\nswap=6GB\r\n"
     )
     assert "restart-pending" in fake.cli("undo", "--list").stdout
     undone = fake.cli("undo", "--yes")
     assert undone.returncode == 0, undone.stdout
-    assert fake.file(WSLCONFIG).read_bytes() == before
+    assert fake.path(WSLCONFIG).read_bytes() == before
 
 
 def test_undo_refuses_when_the_file_changed_since(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     assert fake.cli("fix", "wsl-memory", "--yes").returncode == 0
-    fake.file(WSLCONFIG).write_bytes(b"[wsl2]\nmemory=12GB\n")
+    fake.path(WSLCONFIG).write_bytes(b"[wsl2]\nmemory=12GB\n")
     done = fake.cli("undo", "--yes")
     assert done.returncode == 4
     assert "changed since devdoctor wrote it" in done.stdout
-    assert fake.file(WSLCONFIG).read_bytes() == b"[wsl2]\nmemory=12GB\n"
+    assert fake.path(WSLCONFIG).read_bytes() == b"[wsl2]\nmemory=12GB\n"
 
 
 def test_fix_refuses_under_sudo(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     if os.geteuid() != 0:
         pytest.skip("the sudo rule applies to root only")
     fake.env["SUDO_USER"] = "student"
@@ -226,15 +226,13 @@ def test_fix_refuses_under_sudo(tmp_path: Path) -> None:
 
 
 def test_bad_size_option_is_a_usage_error(tmp_path: Path) -> None:
-    done = wsl_host(tmp_path).cli("fix", "wsl-memory", "--yes", "--memory", "lots")
+    done = Scenario(tmp_path).wsl().cli("fix", "wsl-memory", "--yes", "--memory", "lots")
     assert done.returncode == 2
     assert "--memory" in done.stderr
 
 
 def test_windows_native_check(tmp_path: Path) -> None:
-    fake = windows_host(
-        tmp_path, wslconfig=b"[wsl2]\r\nmemory=8GB\r\nswap=8GB\r\n", ram_kb=16 * 1024 * 1024
-    )
+    fake = Scenario(tmp_path).windows(wslconfig=b"[wsl2]\r\nmemory=8GB\r\nswap=8GB\r\n", ram_kb=16 * 1024 * 1024)
     done = fake.cli("check", "--json")
     data = {r["id"]: r for r in json.loads(done.stdout)["results"]}
     assert data["wsl-memory"]["status"] == "ok"
@@ -243,7 +241,7 @@ def test_windows_native_check(tmp_path: Path) -> None:
 
 
 def test_windows_without_wsl(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path, wsl_list=None)
+    fake = Scenario(tmp_path).windows(wsl_list=None)
     done = fake.cli("check", "--only", "wsl-version")
     assert done.returncode == 1
     assert "WSL is not installed" in done.stdout
@@ -251,7 +249,7 @@ def test_windows_without_wsl(tmp_path: Path) -> None:
 
 def test_a_stand_in_that_hangs_for_an_hour_does_not_delay_the_exit(tmp_path: Path) -> None:
     # the VM has 16 GiB now: without Windows' RAM, WSL's default cannot be judged
-    fake = wsl_host(tmp_path, wslconfig=None, vm_memory_kb=16 * 1024 * 1024)
+    fake = Scenario(tmp_path).wsl(wslconfig=None, vm_memory_kb=16 * 1024 * 1024)
     marker = f"{3600 + secrets.randbelow(10**6)}"  # its own: other test runs may share the machine
     fake.bin.joinpath("powershell.exe").write_text(f"#!/bin/sh\nsleep {marker}\n")
     done = fake.cli("check", "--only", "wsl-memory", timeout=40)
@@ -263,7 +261,7 @@ def test_a_stand_in_that_hangs_for_an_hour_does_not_delay_the_exit(tmp_path: Pat
 
 
 def test_log_file_is_written_redacted(tmp_path: Path) -> None:
-    fake: FakeHost = wsl_host(tmp_path, windows_ram=32 * GiB)
+    fake: Scenario = Scenario(tmp_path).wsl(windows_ram=32 * GiB)
     log = tmp_path / "out.log"
     fake.cli("check", "--log", str(log))
     text = log.read_text()
@@ -275,20 +273,20 @@ def test_json_stays_json_when_the_policy_warns(tmp_path: Path) -> None:
     repo = tmp_path / "course"
     repo.mkdir()
     (repo / ".devdoctor.toml").write_text('schema = 2\n[wsl]\nmemory = "4GB"\n')
-    done = wsl_host(tmp_path).cli("check", "--only", "wsl-memory", "--json", "--repo", str(repo))
+    done = Scenario(tmp_path).wsl().cli("check", "--only", "wsl-memory", "--json", "--repo", str(repo))
     data = json.loads(done.stdout)
     assert "Upgrade devdoctor" in done.stderr
     assert any("schema 2" in w for w in data["policy"]["warnings"])
 
 
 def test_fixing_a_host_check_with_course_is_a_usage_error(tmp_path: Path) -> None:
-    done = wsl_host(tmp_path).cli("fix", "wsl-memory", "--course", "--yes")
+    done = Scenario(tmp_path).wsl().cli("fix", "wsl-memory", "--course", "--yes")
     assert done.returncode == 2
     assert "is a host check" in done.stderr
 
 
 def test_windows_fix_without_a_terminal_still_says_to_run_wsl_shutdown(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path, wslconfig=b"[wsl2]\r\nmemory=2GB\r\n")
+    fake = Scenario(tmp_path).windows(wslconfig=b"[wsl2]\r\nmemory=2GB\r\n")
     done = fake.cli("fix", "wsl-memory", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Not run. When your work is saved, run `wsl --shutdown` in PowerShell." in done.stdout
@@ -309,7 +307,7 @@ print(json.dumps({"codes": codes, "handlers": before == [signal.getsignal(s) for
 def test_main_twice_in_one_process_leaves_the_signal_handlers_and_runs_commands(
     tmp_path: Path,
 ) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     done = subprocess.run(
         [sys.executable, "-c", INPROCESS, str(fake.root)],
         env=fake.env,

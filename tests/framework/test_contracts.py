@@ -20,8 +20,7 @@ from devdoctor.model import CHECK_ID, Check, Finding, Scope, Status
 from devdoctor.registry import builtin_checks
 
 from tests import TESTS
-from tests.courserepo import course_env, make_repo
-from tests.fakehost import wsl_host
+from tests.scenario import Scenario
 
 PLATFORMS = ("linux", "wsl", "windows", "macos", "container")
 IDS = list(CHECKS)
@@ -44,7 +43,7 @@ def _empty_host(tmp_path: Path, platform: str) -> Host:
 
 def _full_host(tmp_path: Path) -> Host:
     """The captured WSL laptop, with a course repository whose scripts and config need work."""
-    fake = wsl_host(tmp_path / "machine")
+    fake = Scenario(tmp_path / "machine").wsl()
     files = {
         ".devcontainer/Dockerfile": "FROM --platform=linux/amd64 python:3.12\n",
         ".devcontainer/setup.sh": b"#!/bin/bash\r\n[[ -d /tmp ]] && echo ok\r\n",
@@ -57,8 +56,8 @@ def _full_host(tmp_path: Path) -> Host:
         "mounts": ["source=vscode-home-${devcontainerId},target=/home/vscode,type=volume"],
         "postCreateCommand": "sh .devcontainer/setup.sh && ./.devcontainer/tool",
     }
-    repo = make_repo(tmp_path, course_env(tmp_path), files, config=config)
-    return fake.host(repo=str(repo))
+    fake.course(files, config=config)
+    return fake.host()
 
 
 def _run(check: Check, host: Host) -> list[object]:

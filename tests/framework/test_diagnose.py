@@ -30,8 +30,8 @@ from devdoctor.registry import builtin_ids, known_failures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.courserepo import DEVDOCTOR, course_env, devdoctor, make_repo
 from tests.engine import Engine
+from tests.scenario import Scenario
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "logs"
 CATALOGUE = parse_catalogue(known_failures())
@@ -315,13 +315,13 @@ def test_a_100_mb_log_is_read_in_bounded_memory(tmp_path: Path) -> None:
 
 
 def test_a_cause_the_course_has_is_confirmed_with_its_fix(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     script = b"#!/bin/bash\r\nset -e\r\n\r\necho ready\r\n"
     config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": "bash ./crlf.sh"}
-    repo = make_repo(tmp_path, env, {"crlf.sh": script}, config=config)
+    repo = scene.course({"crlf.sh": script}, config=config)
     log = str(sample("build-crlf-bash.log"))
 
-    shown = devdoctor(env, "diagnose", log, "--repo", str(repo))
+    shown = scene.cli("diagnose", log, "--repo", str(repo))
     assert shown.returncode == 1, shown.stdout + shown.stderr
     assert f"Read: {log}" in shown.stdout
     assert "line 18: ./crlf.sh: line 3: $'\\r': command not found" in shown.stdout
@@ -329,7 +329,7 @@ def test_a_cause_the_course_has_is_confirmed_with_its_fix(tmp_path: Path) -> Non
     assert "fix: `devdoctor fix script-shebangs`" in shown.stdout
     assert "1 confirmed on this computer" in shown.stdout
 
-    data = json.loads(devdoctor(env, "diagnose", log, "--repo", str(repo), "--json").stdout)
+    data = json.loads(scene.cli("diagnose", log, "--repo", str(repo), "--json").stdout)
     (match,) = data["matches"]
     assert (match["id"], match["confirmed"], match["state"]) == (
         "crlf-carriage-return",
@@ -341,10 +341,10 @@ def test_a_cause_the_course_has_is_confirmed_with_its_fix(tmp_path: Path) -> Non
 
 
 def test_a_cause_the_course_does_not_have_is_not_confirmed_here(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": "bash ./ok.sh"}
-    repo = make_repo(tmp_path, env, {"ok.sh": b"#!/bin/bash\necho ready\n"}, config=config)
-    shown = devdoctor(env, "diagnose", str(sample("build-crlf-bash.log")), "--repo", str(repo))
+    repo = scene.course({"ok.sh": b"#!/bin/bash\necho ready\n"}, config=config)
+    shown = scene.cli("diagnose", str(sample("build-crlf-bash.log")), "--repo", str(repo))
     assert shown.returncode == 1
     assert "`script-shebangs` does not see this cause here" in shown.stdout
     assert "if the log came from another computer, run devdoctor there" in shown.stdout
@@ -375,24 +375,22 @@ def test_a_check_this_devdoctor_lacks_is_said_plainly() -> None:
 
 
 def test_nothing_known_shows_the_last_errors_and_points_to_report(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    shown = devdoctor(env, "diagnose", str(sample("build-false.log")))
+    scene = Scenario(tmp_path, rooted=False)
+    shown = scene.cli("diagnose", str(sample("build-false.log")))
     assert shown.returncode == 0, shown.stderr
     assert "devdoctor found none of the failures it knows in this log." in shown.stdout
     assert "line 16: The command '/bin/sh -c false' returned a non-zero code: 1" in shown.stdout
     assert "`devdoctor report`" in shown.stdout
-    data = json.loads(devdoctor(env, "diagnose", str(sample("build-false.log")), "--json").stdout)
+    data = json.loads(scene.cli("diagnose", str(sample("build-false.log")), "--json").stdout)
     assert data["found"] is False and data["matches"] == []
     assert data["last_errors"][-1]["line"] == 16
 
 
 def test_standard_input_and_redaction(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    home = env["HOME"]
+    scene = Scenario(tmp_path, rooted=False)
+    home = scene.env["HOME"]
     log = f"Step 3/3 : RUN {home}/course/setup.sh\n/bin/sh: {home}/course/setup.sh: Permission denied\n"
-    done = subprocess.run(
-        [DEVDOCTOR, "diagnose", "-"], input=log, env=env, capture_output=True, text=True, timeout=120
-    )  # fmt: skip
+    done = scene.cli("diagnose", "-", input=log)
     assert done.returncode == 1, done.stderr
     assert "Read: standard input (2 lines)" in done.stdout
     assert "line 2: /bin/sh: ~/course/setup.sh: Permission denied" in done.stdout
@@ -400,8 +398,8 @@ def test_standard_input_and_redaction(tmp_path: Path) -> None:
 
 
 def test_without_a_log_the_newest_dev_containers_log_is_read_and_named(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    home = Path(env["HOME"])
+    scene = Scenario(tmp_path, rooted=False)
+    home = Path(scene.env["HOME"])
     ext = "ms-vscode-remote.remote-containers"
     old = (
         home / ".config/Code/logs/20261201T090000/window1/exthost" / ext / "remoteContainers-1.log"
@@ -414,18 +412,18 @@ def test_without_a_log_the_newest_dev_containers_log_is_read_and_named(tmp_path:
         path.write_text(body)
     os.utime(old, (1_700_000_000, 1_700_000_000))
     os.utime(new, (1_800_000_000, 1_800_000_000))
-    shown = devdoctor(env, "diagnose")
+    shown = scene.cli("diagnose")
     assert shown.returncode == 1, shown.stderr
     assert "Read: ~/.vscode-server/data/logs/20261205T101010/exthost1/" in shown.stdout
     assert "Permission denied" in shown.stdout and "Killed" not in shown.stdout
 
 
 def test_no_log_anywhere_or_an_unreadable_one_is_a_usage_error(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    shown = devdoctor(env, "diagnose")
+    scene = Scenario(tmp_path, rooted=False)
+    shown = scene.cli("diagnose")
     assert shown.returncode == 2
     assert "no Dev Containers log found" in shown.stderr and ".config/Code/logs" in shown.stderr
-    missing = devdoctor(env, "diagnose", str(tmp_path / "nope.log"))
+    missing = scene.cli("diagnose", str(tmp_path / "nope.log"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
 
 
@@ -479,14 +477,14 @@ def test_a_real_failed_build_is_diagnosed_and_confirmed_in_its_course(
     failure: str,
     code: str | None,
 ) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     files = {SETUP: script} if script is not None else {".devcontainer/README": b"course\n"}
     config = {"image": docker_engine.tiny_image, "postCreateCommand": command}
-    repo = make_repo(tmp_path, env, files, executable=(SETUP,) if executable else (), config=config)
+    repo = scene.course(files, executable=(SETUP,) if executable else (), config=config)
     log = tmp_path / f"{name}.log"
     log.write_text(_build(docker_engine, repo / ".devcontainer", run, tmp_path))
 
-    shown = devdoctor(env, "diagnose", str(log), "--repo", str(repo), "--json")
+    shown = scene.cli("diagnose", str(log), "--repo", str(repo), "--json")
     data = json.loads(shown.stdout)
     if not failure:
         assert shown.returncode == 0 and data["matches"] == []
@@ -515,8 +513,8 @@ def test_a_build_killed_by_its_memory_limit_is_named(docker_engine: Engine, tmp_
     assert "137" in text, text
     log = tmp_path / "memory.log"
     log.write_text(text)
-    env = course_env(tmp_path)
-    shown = devdoctor(env, "diagnose", str(log), "--json")
+    scene = Scenario(tmp_path, rooted=False)
+    shown = scene.cli("diagnose", str(log), "--json")
     assert shown.returncode == 1, shown.stderr
     (match,) = json.loads(shown.stdout)["matches"]
     assert match["id"] == "out-of-memory"

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 from tests import TESTS
-from tests.courserepo import course_env, make_repo
-from tests.fakehost import DEVDOCTOR, FakeHost, windows_host, wsl_host
+from tests.scenario import Scenario
 
 GOLDEN = TESTS / "golden"
 FREE_DISK = re.compile(r"\d+(?:\.\d+)? [KMGT]iB( free| at )")
@@ -38,31 +37,32 @@ def _normal(data: Any, tmp: str) -> Any:
     return data
 
 
-def _fake_cli(fake: FakeHost, *args: str) -> subprocess.CompletedProcess[str]:
+def _fake_cli(fake: Scenario, *args: str) -> subprocess.CompletedProcess[str]:
     return fake.cli("check", "--json", *args)
 
 
 def _wsl_small(tmp: Path) -> subprocess.CompletedProcess[str]:
-    fake = wsl_host(tmp)
+    fake = Scenario(tmp).wsl()
     fake.env["DOCKER_HOST"] = f"unix://{tmp}/no-docker.sock"
     return _fake_cli(fake, "--repo", str(tmp / "no-repo"))
 
 
 def _wsl_no_wslconfig(tmp: Path) -> subprocess.CompletedProcess[str]:
-    fake = wsl_host(tmp, wslconfig=None, windows_ram=None)
+    fake = Scenario(tmp).wsl(wslconfig=None, windows_ram=None)
     fake.env["DOCKER_HOST"] = f"unix://{tmp}/no-docker.sock"
     return _fake_cli(fake, "--repo", str(tmp / "no-repo"))
 
 
 def _windows(tmp: Path) -> subprocess.CompletedProcess[str]:
-    fake = windows_host(tmp, wslconfig=b"[wsl2]\nmemory=16GB\nswap=8GB\n")
+    fake = Scenario(tmp).windows(wslconfig=b"[wsl2]\nmemory=16GB\nswap=8GB\n")
     fake.env["DOCKER_HOST"] = f"unix://{tmp}/no-docker.sock"
     return _fake_cli(fake, "--repo", str(tmp / "no-repo"))
 
 
 def _broken_course(tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = course_env(
+    scene = Scenario(
         tmp,
+        rooted=False,
         DEVDOCTOR_PLATFORM="container",
         GIT_AUTHOR_DATE=FIXED_DATE,
         GIT_COMMITTER_DATE=FIXED_DATE,
@@ -81,16 +81,8 @@ def _broken_course(tmp: Path) -> subprocess.CompletedProcess[str]:
         ".devcontainer/bashy.sh": "#!/bin/sh\nif [[ -n x ]]; then echo y; fi\n",
         ".devcontainer/noshebang.sh": "echo plain\n",
     }
-    repo = make_repo(tmp, env, files, config=config, executable=(".devcontainer/setup.sh",))
-    return subprocess.run(
-        [DEVDOCTOR, "check", "--json", "--repo", str(repo)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    repo = scene.course(files, config=config, executable=(".devcontainer/setup.sh",))
+    return scene.cli("check", "--json", "--repo", str(repo))
 
 
 SCENARIOS: dict[str, Callable[[Path], subprocess.CompletedProcess[str]]] = {

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from devdoctor.policy import load_policy
 
-from tests.courserepo import DEVDOCTOR, course_env, make_repo
+from tests.scenario import Scenario
 
 
 def test_init_writes_what_the_repository_says_and_never_overwrites(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     cpu = {
         "build": {"dockerfile": "../Dockerfile"},
         "hostRequirements": {"memory": "16gb"},
         "mounts": ["source=dl101-home,target=/home/vscode/.local,type=volume"],
     }
     gpu = {**cpu, "runArgs": ["--gpus", "all"]}
-    repo = make_repo(
-        tmp_path,
-        env,
+    repo = scene.course(
         {
             ".devcontainer/cpu/devcontainer.json": json.dumps(cpu),
             ".devcontainer/gpu/devcontainer.json": json.dumps(gpu),
@@ -29,8 +26,7 @@ def test_init_writes_what_the_repository_says_and_never_overwrites(tmp_path: Pat
             "requirements.txt": "numpy==2.1.0\n",
         },
     )
-    done = subprocess.run([DEVDOCTOR, "init", "--repo", str(repo)], env=env, capture_output=True,
-                          text=True, timeout=60, check=False)  # fmt: skip
+    done = scene.cli("init", "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     text = (repo / ".devdoctor.toml").read_text()
     assert 'default_variant = "cpu"  # the configuration used when several exist; found: ' \
@@ -43,14 +39,12 @@ def test_init_writes_what_the_repository_says_and_never_overwrites(tmp_path: Pat
     assert policy.default_variant == "cpu" and policy.wsl_memory == 16 * 1024**3
     assert policy.volume_name == "dl101-home"
 
-    again = subprocess.run([DEVDOCTOR, "init", "--repo", str(repo)], env=env, capture_output=True,
-                           text=True, timeout=60, check=False)  # fmt: skip
+    again = scene.cli("init", "--repo", str(repo))
     assert again.returncode == 4 and "already exists" in again.stdout
     assert (repo / ".devdoctor.toml").read_text() == text
 
 
 def test_init_without_a_repository_is_a_usage_error(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    done = subprocess.run([DEVDOCTOR, "init", "--repo", str(tmp_path / "none")], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    scene = Scenario(tmp_path, rooted=False)
+    done = scene.cli("init", "--repo", str(tmp_path / "none"))
     assert done.returncode == 2

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakehost import DEVDOCTOR, FakeHost, wsl_host
+from tests.scenario import DEVDOCTOR, Scenario
 
 pytestmark = pytest.mark.tmux
 WSLCONFIG = "/mnt/c/Users/student/.wslconfig"
@@ -68,7 +68,7 @@ def terminal() -> Iterator[list[Terminal]]:
         term.close()
 
 
-def open_fix(fake: FakeHost, opened: list[Terminal], *args: str) -> Terminal:
+def open_fix(fake: Scenario, opened: list[Terminal], *args: str) -> Terminal:
     command = " ".join(shlex.quote(a) for a in (DEVDOCTOR, *args, "--root", str(fake.root)))
     term = Terminal(command, fake.env)
     opened.append(term)
@@ -76,8 +76,8 @@ def open_fix(fake: FakeHost, opened: list[Terminal], *args: str) -> Terminal:
 
 
 def test_answering_no_changes_nothing(tmp_path: Path, terminal: list[Terminal]) -> None:
-    fake = wsl_host(tmp_path)
-    before = fake.file(WSLCONFIG).read_bytes()
+    fake = Scenario(tmp_path).wsl()
+    before = fake.path(WSLCONFIG).read_bytes()
     term = open_fix(fake, terminal, "fix", "wsl-memory")
     screen = term.wait_for("Apply")
     assert "+memory=8GB" in screen  # the exact change is shown before the question
@@ -85,15 +85,15 @@ def test_answering_no_changes_nothing(tmp_path: Path, terminal: list[Terminal]) 
     screen = term.wait_for("EXIT=")
     assert "EXIT=4" in screen
     assert "declined" in screen
-    assert fake.file(WSLCONFIG).read_bytes() == before
+    assert fake.path(WSLCONFIG).read_bytes() == before
     assert not (fake.state / "journal").exists()
 
 
 def test_answering_yes_changes_the_file_and_undo_brings_it_back(
     tmp_path: Path, terminal: list[Terminal]
 ) -> None:
-    fake = wsl_host(tmp_path)
-    before = fake.file(WSLCONFIG).read_bytes()
+    fake = Scenario(tmp_path).wsl()
+    before = fake.path(WSLCONFIG).read_bytes()
     term = open_fix(fake, terminal, "fix", "wsl-memory")
     term.wait_for("Apply")
     term.type("y")
@@ -101,7 +101,7 @@ def test_answering_yes_changes_the_file_and_undo_brings_it_back(
     assert "EXIT=0" in screen, screen
     assert "takes effect after a restart" in screen
     assert "wsl --shutdown" in screen and "Next:" in screen
-    after = fake.file(WSLCONFIG).read_bytes()
+    after = fake.path(WSLCONFIG).read_bytes()
     assert after == before.replace(b"memory=4GB", b"memory=8GB") + b"swap=8GB\r\n"
     [backup] = list((fake.state / "journal").glob("*/*.old"))
     assert backup.read_bytes() == before
@@ -112,11 +112,11 @@ def test_answering_yes_changes_the_file_and_undo_brings_it_back(
     undo.type("y")
     screen = undo.wait_for("EXIT=")
     assert "EXIT=0" in screen, screen
-    assert fake.file(WSLCONFIG).read_bytes() == before
+    assert fake.path(WSLCONFIG).read_bytes() == before
 
 
 def test_the_live_table_on_a_terminal(tmp_path: Path, terminal: list[Terminal]) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     env = {k: v for k, v in fake.env.items() if k != "NO_COLOR"}
     command = " ".join(shlex.quote(a) for a in (DEVDOCTOR, "check", "--root", str(fake.root)))
     term = Terminal(command, env)
@@ -130,15 +130,15 @@ def test_the_live_table_on_a_terminal(tmp_path: Path, terminal: list[Terminal]) 
 def test_fix_without_an_id_offers_a_checklist_with_nothing_ticked(
     tmp_path: Path, terminal: list[Terminal]
 ) -> None:
-    fake = wsl_host(tmp_path)
-    before = fake.file(WSLCONFIG).read_bytes()
+    fake = Scenario(tmp_path).wsl()
+    before = fake.path(WSLCONFIG).read_bytes()
     term = open_fix(fake, terminal, "fix")
     screen = term.wait_for("Which fixes")
     assert "wsl-memory" in screen and "●" not in screen  # none ticked at first
     term.type("Enter")  # confirming with nothing ticked changes nothing
     screen = term.wait_for("EXIT=")
     assert "Nothing chosen" in screen and "EXIT=4" in screen
-    assert fake.file(WSLCONFIG).read_bytes() == before
+    assert fake.path(WSLCONFIG).read_bytes() == before
 
     chosen = open_fix(fake, terminal, "fix")
     chosen.wait_for("Which fixes")
@@ -149,15 +149,15 @@ def test_fix_without_an_id_offers_a_checklist_with_nothing_ticked(
     chosen.type("y")
     screen = chosen.wait_for("EXIT=")
     assert "EXIT=0" in screen, screen
-    assert b"memory=8GB" in fake.file(WSLCONFIG).read_bytes()
+    assert b"memory=8GB" in fake.path(WSLCONFIG).read_bytes()
 
 
 @pytest.mark.parametrize("key", ["C-c", "Escape"])
 def test_ctrl_c_or_esc_at_any_question_changes_nothing_and_exits_130(
     tmp_path: Path, terminal: list[Terminal], key: str
 ) -> None:
-    fake = wsl_host(tmp_path)
-    before = fake.file(WSLCONFIG).read_bytes()
+    fake = Scenario(tmp_path).wsl()
+    before = fake.path(WSLCONFIG).read_bytes()
     at_list = open_fix(fake, terminal, "fix")
     at_list.wait_for("Which fixes")
     at_list.type(key)
@@ -167,5 +167,5 @@ def test_ctrl_c_or_esc_at_any_question_changes_nothing_and_exits_130(
     at_confirm.wait_for("Apply")
     at_confirm.type(key)
     assert "EXIT=130" in at_confirm.wait_for("EXIT=")
-    assert fake.file(WSLCONFIG).read_bytes() == before
+    assert fake.path(WSLCONFIG).read_bytes() == before
     assert not list((fake.state / "journal").glob("*/*.old"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakehost import wsl_host
+from tests.scenario import Scenario
 
 
 def _logging_standin(folder: Path, name: str, log: Path, seconds: float) -> None:
@@ -29,7 +29,7 @@ def _logging_standin(folder: Path, name: str, log: Path, seconds: float) -> None
 
 @pytest.mark.parametrize("command", [("check", "--json"), ("report", "--format", "json")])
 def test_every_slow_probe_overlaps_the_others(tmp_path: Path, command: tuple[str, ...]) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     log = tmp_path / "probes.log"
     for name in ("git", "powershell.exe"):
         _logging_standin(fake.bin, name, log, 1.5)

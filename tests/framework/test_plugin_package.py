@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.courserepo import DEVDOCTOR, course_env, make_repo
+from tests.scenario import Scenario
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "course-checks"
 
@@ -25,21 +25,17 @@ def _install(target: Path) -> None:
 def test_the_example_package_is_listed_and_run_with_its_origin(tmp_path: Path) -> None:
     site = tmp_path / "site"
     _install(site)
-    env = course_env(tmp_path, PYTHONPATH=str(site))
-    env.pop("DEVDOCTOR_NO_PLUGINS")
-    repo = make_repo(tmp_path, env, {".devcontainer/data.bin": b"x" * 1024}, config={"image": "x"})
+    scene = Scenario(tmp_path, rooted=False, PYTHONPATH=str(site))
+    scene.env.pop("DEVDOCTOR_NO_PLUGINS")
+    repo = scene.course({".devcontainer/data.bin": b"x" * 1024}, config={"image": "x"})
 
-    listed = subprocess.run([DEVDOCTOR, "list", "--json"], env=env, capture_output=True, text=True,
-                            timeout=60, check=False)  # fmt: skip
+    listed = scene.cli("list", "--json")
     rows = {row["id"]: row for row in json.loads(listed.stdout)["checks"]}
     assert rows["build-context-size"]["origin"] == "course-checks 0.1"
     assert rows["build-context-size"]["scope"] == "course"
 
-    done = subprocess.run(
-        [DEVDOCTOR, "check", "--only", "build-context-size", "--json", "--repo", str(repo)],
-        env={**env, "PATH": os.environ["PATH"]}, capture_output=True, text=True, timeout=60,
-        check=False,
-    )  # fmt: skip
+    scene.env["PATH"] = os.environ["PATH"]
+    done = scene.cli("check", "--only", "build-context-size", "--json", "--repo", str(repo))
     (result,) = json.loads(done.stdout)["results"]
     assert result["status"] == "ok", result
     assert result["findings"][0]["code"] == "build-context-size/ok"

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakehost import wsl_host
+from tests.scenario import Scenario
 
 
 @pytest.fixture
 def fake(tmp_path: Path):  # type: ignore[no-untyped-def]
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     # identities the redactor must keep out of the report
     (tmp_path / "gitconfig").write_text(
         "[user]\n\tname = Alice Example\n\temail = alice@uni.example.edu\n"
     )
-    fake.file("/mnt/c/Users/student/.wslconfig").write_bytes(
+    fake.path("/mnt/c/Users/student/.wslconfig").write_bytes(
         b"[wsl2]\r\nmemory=4GB\r\nswapFile=C:\\\\Users\\\\student\\\\swap.vhdx\r\n"
     )
     return fake

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from devdoctor.lazy import LazyPattern
 
-from tests.fakehost import FakeHost, wsl_host
+from tests.scenario import Scenario
 
 _RUN = (
     "import json, sys\n"
@@ -27,12 +27,13 @@ _RUN = (
 )
 
 
-def _run(fake: FakeHost, *, platform: str | None = None) -> tuple[dict[str, str], set[str]]:
+def _run(fake: Scenario, *, platform: str | None = None) -> tuple[dict[str, str], set[str]]:
     """Each check's status, and the check modules the run imported."""
-    env = {**fake.env, **({"DEVDOCTOR_PLATFORM": platform} if platform else {})}
+    if platform:
+        fake.platform(platform)
     done = subprocess.run(
         [sys.executable, "-c", _RUN, str(fake.root)],
-        env=env,
+        env=fake.env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -45,7 +46,7 @@ def _run(fake: FakeHost, *, platform: str | None = None) -> tuple[dict[str, str]
 def test_checks_whose_needs_failed_or_that_need_a_repository_are_never_imported(
     tmp_path: Path,
 ) -> None:
-    fake = wsl_host(tmp_path)  # no engine here: docker-daemon fails
+    fake = Scenario(tmp_path).wsl()  # no engine here: docker-daemon fails
     results, imported = _run(fake)
     assert results["docker-daemon"] == "fail"
     assert results["home-volume"] == results["docker-resources"] == "skip"
@@ -64,7 +65,7 @@ def test_checks_whose_needs_failed_or_that_need_a_repository_are_never_imported(
 
 
 def test_a_check_for_another_platform_is_skipped_without_importing_it(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     results, imported = _run(fake, platform="linux")
     assert results["wsl-memory"] == results["wsl-version"] == "skip"
     assert "devdoctor.checks.wsl.wsl_memory" not in imported

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from devdoctor.summary import parse, read_paths, summarize
 
-from tests.courserepo import DEVDOCTOR, course_env, make_repo
-from tests.fakehost import windows_host, wsl_host
+from tests.scenario import DEVDOCTOR, Scenario
 
 ID = re.compile(r"id=[0-9a-f]{16}")
 
@@ -22,26 +21,21 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """One real report per kind of student machine, as devdoctor writes them."""
     out: dict[str, str] = {}
     tmp = tmp_path_factory.mktemp("wsl")
-    fake = wsl_host(tmp)
+    fake = Scenario(tmp).wsl()
     fake.cli("report", "--only", "wsl-memory,wsl-version", "--output", str(tmp / "r.txt"))
     out["wsl-forum"] = (tmp / "r.txt").read_text()
     tmp = tmp_path_factory.mktemp("win")
-    fake = windows_host(tmp, wsl_list=None)
+    fake = Scenario(tmp).windows(wsl_list=None)
     fake.cli("report", "--only", "wsl-version", "--format", "json", "--output", str(tmp / "r.json"))
     out["windows-json"] = (tmp / "r.json").read_text()
     tmp = tmp_path_factory.mktemp("course")
-    env = course_env(tmp, DEVDOCTOR_PLATFORM="container")
-    repo = make_repo(
-        tmp,
-        env,
+    scene = Scenario(tmp, rooted=False, DEVDOCTOR_PLATFORM="container")
+    repo = scene.course(
         {".devcontainer/setup.sh": b"#!/bin/bash\r\necho hi\r\n"},
         config={"image": "debian:12", "postCreateCommand": "./.devcontainer/setup.sh"},
         executable=(".devcontainer/setup.sh",),
     )
-    subprocess.run(
-        [DEVDOCTOR, "report", "--format", "markdown", "--repo", str(repo), "--output",
-         str(tmp / "r.md")], env=env, capture_output=True, timeout=120, check=False,
-    )  # fmt: skip
+    scene.cli("report", "--format", "markdown", "--repo", str(repo), "--output", str(tmp / "r.md"))
     out["container-markdown"] = (tmp / "r.md").read_text()
     return out
 

@@ -7,33 +7,33 @@ from pathlib import Path
 from devdoctor.changes import WriteFile
 from devdoctor.fixes import _wrapped
 
-from tests.fakehost import wsl_host
+from tests.scenario import Scenario
 
 
 def test_a_wrong_option_gets_the_subcommands_own_usage(tmp_path: Path) -> None:
-    done = wsl_host(tmp_path).cli("check", "--bogus")
+    done = Scenario(tmp_path).wsl().cli("check", "--bogus")
     assert done.returncode == 2
     assert done.stderr.startswith("usage: devdoctor check ")
     assert "unrecognized arguments: --bogus" in done.stderr
 
 
 def test_output_dash_prints_the_report_and_writes_no_file(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     done = fake.cli("report", "--only", "wsl-memory", "--output", "-")
     assert done.stdout.startswith("```\ndevdoctor-signature: wsl-memory/too-little-memory")
     assert not Path("-").exists() and "Report written" not in done.stdout
 
 
 def test_undo_of_an_unknown_id_is_a_usage_error(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     assert fake.cli("undo", "nosuch").returncode == 2
     assert fake.cli("undo", "wsl-memory").returncode == 0  # a real id with nothing recorded
 
 
 def test_the_diff_explains_its_marks(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     path = "/mnt/c/Users/student/.wslconfig"
-    old = fake.file(path).read_bytes()
+    old = fake.path(path).read_bytes()
     shown = WriteFile(path=path, old=old, new=old.replace(b"4GB", b"8GB")).preview(fake.host())
     assert "⏎" in shown and "(⏎ marks a Windows line ending" in shown
 
@@ -58,7 +58,7 @@ def test_details_never_break_inside_a_command() -> None:
 def test_every_command_that_outputs_data_takes_json(tmp_path: Path) -> None:
     import json
 
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     plan = json.loads(fake.cli("fix", "wsl-memory", "--dry-run", "--json").stdout)
     (item,) = plan["plan"]
     assert item["check"] == "wsl-memory" and item["fix"]["needs_restart"] is True

@@ -11,8 +11,8 @@ import pytest
 from devdoctor import Finding, Status
 from devdoctor.checks.course.devcontainer import Devcontainer
 
-from tests.courserepo import course_env, make_repo, run_check
 from tests.engine import Engine
+from tests.scenario import Scenario
 
 COMPOSE_CONFIG: dict[str, Any] = {
     "name": "compose course",
@@ -35,20 +35,20 @@ DOCKERFILE = "FROM python:3.12-slim\n"
 
 def course(
     tmp_path: Path, compose: str, config: dict[str, Any] | None = None, **more: str
-) -> tuple[dict[str, str], Path]:
-    env = course_env(tmp_path)
+) -> tuple[Scenario, Path]:
+    scene = Scenario(tmp_path, rooted=False)
     files: dict[str, bytes | str] = {
         ".devcontainer/docker-compose.yml": compose,
         ".devcontainer/Dockerfile": DOCKERFILE,
         **more,
     }
-    return env, make_repo(tmp_path, env, files, config=config or COMPOSE_CONFIG)
+    return scene, scene.course(files, config=config or COMPOSE_CONFIG)
 
 
 def compose_findings(tmp_path: Path, compose: str, **kw: Any) -> list[Finding]:
     tmp_path.mkdir(parents=True, exist_ok=True)
-    env, repo = course(tmp_path, compose, **kw)
-    found = run_check(Devcontainer(), repo, env, course=True)
+    scene, repo = course(tmp_path, compose, **kw)
+    found = scene.check(Devcontainer(), repo=repo, course=True)
     return [f for f in found if f.code != "devcontainer/ok"]
 
 
@@ -120,7 +120,7 @@ def test_lifecycle_commands_cannot_start_outside_a_mount(
     """The devcontainer CLI execs each lifecycle command in workspaceFolder: with `..` mounted
     at /workspaces, /workspaces/course does not exist in the container and exec fails."""
     compose = GOOD_COMPOSE.replace("../..:/workspaces:cached", "..:/workspaces:cached")
-    env, repo = course(tmp_path, compose)
+    scene, repo = course(tmp_path, compose)
     config = json.loads((repo / ".devcontainer/devcontainer.json").read_text())
     folder = config["workspaceFolder"]
 
@@ -142,11 +142,11 @@ def test_lifecycle_commands_cannot_start_outside_a_mount(
 
     rc, output = exec_in_workspace(repo)  # `..` from .devcontainer/ is the repository
     assert rc != 0 and "no such file or directory" in output.lower(), output
-    found = run_check(Devcontainer(), repo, env, course=True)
+    found = scene.check(Devcontainer(), repo=repo, course=True)
     assert "devcontainer/workspace-not-mounted" in {f.code for f in found}
 
     rc, output = exec_in_workspace(repo.parent)  # the fix: `../..:/workspaces`
     assert (rc, output.strip()) == (0, "ready")
     (repo / ".devcontainer/docker-compose.yml").write_text(GOOD_COMPOSE)
-    found = run_check(Devcontainer(), repo, env, course=True)
+    found = scene.check(Devcontainer(), repo=repo, course=True)
     assert "devcontainer/workspace-not-mounted" not in {f.code for f in found}

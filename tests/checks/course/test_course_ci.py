@@ -9,7 +9,7 @@ from pathlib import Path
 from devdoctor import Host, RunOptions
 from devdoctor.checks.course.variant import variant_fact
 
-from tests.courserepo import course_env, devdoctor, git, make_repo
+from tests.scenario import Scenario
 
 GPU_COURSE = {
     "image": "mcr.microsoft.com/devcontainers/python:3.12",
@@ -19,9 +19,9 @@ GPU_COURSE = {
 
 
 def test_a_gpu_course_passes_its_own_ci_on_a_machine_without_a_gpu(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    repo = make_repo(tmp_path, env, {"README.md": "course\n"}, config=GPU_COURSE)
-    done = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    scene = Scenario(tmp_path, rooted=False)
+    repo = scene.course({"README.md": "course\n"}, config=GPU_COURSE)
+    done = scene.cli("check", "--course", "--json", "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     (result,) = [r for r in json.loads(done.stdout)["results"] if r["id"] == "devcontainer"]
     statuses = {f["code"]: f["status"] for f in result["findings"]}
@@ -32,24 +32,24 @@ def test_a_gpu_course_passes_its_own_ci_on_a_machine_without_a_gpu(tmp_path: Pat
     assert asks["location"]["path"] == ".devcontainer/devcontainer.json"
 
     # The same repository on a student's computer without a GPU is compared with it.
-    student = devdoctor(env, "check", "--json", "--only", "devcontainer", "--repo", str(repo))
+    student = scene.cli("check", "--json", "--only", "devcontainer", "--repo", str(repo))
     (result,) = json.loads(student.stdout)["results"]
     assert "devcontainer/gpus-without-gpu" in {f["code"] for f in result["findings"]}
 
 
 def test_the_variant_names_the_branch(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    repo = make_repo(tmp_path, env, {"README.md": "course\n"}, config={"image": "debian:12"})
-    host = Host(env=env, options=RunOptions(repo=str(repo)))
+    scene = Scenario(tmp_path, rooted=False)
+    repo = scene.course({"README.md": "course\n"}, config={"image": "debian:12"})
+    host = Host(env=scene.env, options=RunOptions(repo=str(repo)))
     assert variant_fact(host) == ("default", "the only configuration")  # on main
-    git(repo, env, "checkout", "-q", "-b", "gpufrozen")
-    host = Host(env=env, options=RunOptions(repo=str(repo)))
+    scene.git("checkout", "-q", "-b", "gpufrozen", repo=repo)
+    host = Host(env=scene.env, options=RunOptions(repo=str(repo)))
     assert variant_fact(host) == (
         "default@gpufrozen",
         "the only configuration; git branch gpufrozen",
     )
-    report = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    report = scene.cli("check", "--course", "--json", "--repo", str(repo))
     assert json.loads(report.stdout)["host"]["variant"] == "default@gpufrozen"
-    git(repo, env, "checkout", "-q", "-b", "my-work")  # a student's own branch is no variant
-    host = Host(env=env, options=RunOptions(repo=str(repo)))
+    scene.git("checkout", "-q", "-b", "my-work", repo=repo)  # a student's own branch is no variant
+    host = Host(env=scene.env, options=RunOptions(repo=str(repo)))
     assert variant_fact(host) == ("default", "the only configuration")

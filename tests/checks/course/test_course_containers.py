@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.courserepo import course_env, devdoctor, git, make_repo
 from tests.engine import Engine
+from tests.scenario import Scenario
 
 pytestmark = pytest.mark.docker
 
@@ -81,12 +81,12 @@ def test_broken_script_fails_in_a_container_until_devdoctor_fixes_it(
     code: str,
     error: str,
 ) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     path = f".devcontainer/{name}.sh"
     run = command.format(p=path, n=f"{name}.sh")
     config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": run}
-    repo = make_repo(
-        tmp_path, env, {path: data}, executable=(path,) if executable else (), config=config
+    repo = scene.course(
+        {path: data}, executable=(path,) if executable else (), config=config
     )
 
     rc, output = post_create(docker_engine, repo)
@@ -97,41 +97,41 @@ def test_broken_script_fails_in_a_container_until_devdoctor_fixes_it(
     if name not in ("crlf-run-with-bash", "bom", "bang-typo"):
         assert rc != 0, output
 
-    check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    check = scene.cli("check", "--course", "--json", "--repo", str(repo))
     assert check.returncode == 1, check.stdout + check.stderr
     (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
     assert f"script-shebangs/{code}" in {f["code"] for f in result["findings"]}
 
-    fixed = devdoctor(env, "fix", "script-shebangs", "--course", "--yes", "--repo", str(repo))
+    fixed = scene.cli("fix", "script-shebangs", "--course", "--yes", "--repo", str(repo))
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
 
     rc, output = post_create(docker_engine, repo)
     assert (rc, output.strip()) == (0, "ready: up")
     # What staff commit is what the container ran: the index has the exec bit where needed.
     mode = "100755" if command.startswith("./") or "&& ./" in command else "100644"
-    assert git(repo, env, "ls-files", "-s", path).startswith(f"{mode} ")
+    assert scene.git("ls-files", "-s", path, repo=repo).startswith(f"{mode} ")
 
 
 def test_a_windows_clone_is_fixed_by_line_endings_and_git_stays_clean(
     docker_engine: Engine, tmp_path: Path
 ) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     path = ".devcontainer/setup.sh"
     config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": f"./{path}"}
-    src = make_repo(
-        tmp_path, env, {path: b"#!/bin/bash\n" + BASH_BODY}, executable=(path,), config=config,
+    src = scene.course(
+        {path: b"#!/bin/bash\n" + BASH_BODY}, executable=(path,), config=config,
         name="src",
     )  # fmt: skip
-    Path(env["GIT_CONFIG_SYSTEM"]).write_text("[core]\n\tautocrlf = true\n")  # Git for Windows
+    Path(scene.env["GIT_CONFIG_SYSTEM"]).write_text("[core]\n\tautocrlf = true\n")  # Git for Windows
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(src), str(clone)], env=env, check=True)
+    subprocess.run(["git", "clone", "-q", str(src), str(clone)], env=scene.env, check=True)
 
     rc, output = post_create(docker_engine, clone)
     assert rc == 127 and f"./{path}: not found" in output, output
 
-    fixed = devdoctor(env, "fix", "line-endings", "--yes", "--repo", str(clone))
+    fixed = scene.cli("fix", "line-endings", "--yes", "--repo", str(clone))
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    assert git(clone, env, "status", "--porcelain") == ""
+    assert scene.git("status", "--porcelain", repo=clone) == ""
 
     rc, output = post_create(docker_engine, clone)
     assert (rc, output.strip()) == (0, "ready: up")
@@ -144,17 +144,17 @@ def test_env_split_is_not_portable_so_repair_moves_options_into_set(
     refuses it, so repair() writes `#!/usr/bin/env bash` and `set -e` on line 2 instead."""
     from devdoctor.checks.course.script_repair import repair
 
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     path = ".devcontainer/split.sh"
     config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": f"./{path}"}
     split = b"#!/usr/bin/env -S bash -e\n" + BASH_BODY
-    repo = make_repo(tmp_path, env, {path: split}, executable=(path,), config=config)
+    repo = scene.course({path: split}, executable=(path,), config=config)
     rc, output = post_create(docker_engine, repo)
     assert rc != 0 and "env: invalid option -- 'S'" in output, output
 
     fixed = repair(b"#!/usr/bin/env bash -e\n" + BASH_BODY)
     assert fixed.startswith(b"#!/usr/bin/env bash\nset -e\n")
-    repo = make_repo(tmp_path, env, {path: fixed}, executable=(path,), config=config, name="fixed")
+    repo = scene.course({path: fixed}, executable=(path,), config=config, name="fixed")
     rc, output = post_create(docker_engine, repo)
     assert rc == 0, output
 
@@ -169,27 +169,27 @@ def test_no_shebang_runs_under_sh_c_and_fails_only_in_the_array_form(
 ) -> None:
     """/bin/sh -c ./x.sh: ENOEXEC, and sh runs the file (no alarm). ["./x.sh"]: exec format
     error, which devdoctor names, and its fix (a #!/bin/sh line) makes run."""
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     path = ".devcontainer/setup.sh"
     config: dict[str, object] = {"image": "devdoctor-test/tiny:1", "postCreateCommand": f"./{path}"}
-    repo = make_repo(tmp_path, env, {path: POSIX}, executable=(path,), config=config)
+    repo = scene.course({path: POSIX}, executable=(path,), config=config)
     assert post_create(docker_engine, repo) == (0, "ready: up\n")
-    check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    check = scene.cli("check", "--course", "--json", "--repo", str(repo))
     (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
     assert [f["code"] for f in result["findings"]] == ["script-shebangs/ok"]
 
     config["postCreateCommand"] = [f"./{path}"]
-    array = make_repo(tmp_path, env, {path: POSIX}, executable=(path,), config=config, name="a")
+    array = scene.course({path: POSIX}, executable=(path,), config=config, name="a")
     rc, output = post_create(docker_engine, array)
     assert rc != 0 and "exec format error" in output, output
-    check = devdoctor(env, "check", "--course", "--json", "--repo", str(array))
+    check = scene.cli("check", "--course", "--json", "--repo", str(array))
     assert check.returncode == 1, check.stdout
     (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
     (finding,) = result["findings"]
     assert (finding["code"], finding["status"]) == ("script-shebangs/missing-shebang", "fail")
     assert finding["location"] == {"path": path, "line": 1}
     assert "exec format error" in finding["detail"]
-    fixed = devdoctor(env, "fix", "script-shebangs", "--course", "--yes", "--repo", str(array))
+    fixed = scene.cli("fix", "script-shebangs", "--course", "--yes", "--repo", str(array))
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert post_create(docker_engine, array) == (0, "ready: up\n")
 
@@ -207,18 +207,18 @@ def test_no_shebang_runs_under_sh_c_and_fails_only_in_the_array_form(
 def test_script_path_forms_courses_write(
     docker_engine: Engine, tmp_path: Path, command: str
 ) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     path = ".devcontainer/setup.sh"
     crlf = (b"#!/bin/bash\n" + BASH_BODY).replace(b"\n", b"\r\n")
     config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": command}
-    repo = make_repo(tmp_path, env, {path: crlf}, executable=(path,), config=config)
+    repo = scene.course({path: crlf}, executable=(path,), config=config)
     _, output = post_create(docker_engine, repo)
     assert output.strip() != "ready: up", output
-    check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    check = scene.cli("check", "--course", "--json", "--repo", str(repo))
     (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
     found = {(f["code"], f["location"]["path"]) for f in result["findings"]}
     assert ("script-shebangs/crlf", path) in found
-    fixed = devdoctor(env, "fix", "script-shebangs", "--course", "--yes", "--repo", str(repo))
+    fixed = scene.cli("fix", "script-shebangs", "--course", "--yes", "--repo", str(repo))
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert post_create(docker_engine, repo) == (0, "ready: up\n")
 
@@ -226,7 +226,7 @@ def test_script_path_forms_courses_write(
 def test_script_links_dangling_or_outside_the_repository(
     docker_engine: Engine, tmp_path: Path
 ) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     outside = tmp_path / "staff-home" / "setup.sh"
     outside.parent.mkdir()
     outside.write_bytes(b"#!/bin/sh\n" + POSIX)
@@ -236,25 +236,25 @@ def test_script_links_dangling_or_outside_the_repository(
         ("outside", str(outside), "link-outside"),
     ):
         config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": "./.devcontainer/setup.sh"}
-        repo = make_repo(tmp_path, env, {"README.md": "course\n"}, config=config, name=name)
+        repo = scene.course({"README.md": "course\n"}, config=config, name=name)
         (repo / ".devcontainer/setup.sh").symlink_to(target)
-        git(repo, env, "add", "-A")
-        git(repo, env, "commit", "-qm", "link")
+        scene.git("add", "-A", repo=repo)
+        scene.git("commit", "-qm", "link", repo=repo)
         rc, output = post_create(docker_engine, repo)
         assert rc == 127 and "not found" in output, output
-        check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+        check = scene.cli("check", "--course", "--json", "--repo", str(repo))
         (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
         codes = {(f["code"], f["status"]) for f in result["findings"]}
         assert (f"script-shebangs/{code}", "fail") in codes, result
     # A link inside the repository is followed: its target is what is checked, and it runs.
     config = {"image": "devdoctor-test/tiny:1", "postCreateCommand": "./.devcontainer/setup.sh"}
     files = {"scripts/setup.sh": b"#!/bin/sh\n" + POSIX}
-    repo = make_repo(tmp_path, env, files, executable=("scripts/setup.sh",), config=config,
+    repo = scene.course(files, executable=("scripts/setup.sh",), config=config,
                      name="inside")  # fmt: skip
     (repo / ".devcontainer/setup.sh").symlink_to("../scripts/setup.sh")
-    git(repo, env, "add", "-A")
-    git(repo, env, "commit", "-qm", "link")
+    scene.git("add", "-A", repo=repo)
+    scene.git("commit", "-qm", "link", repo=repo)
     assert post_create(docker_engine, repo) == (0, "ready: up\n")
-    check = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    check = scene.cli("check", "--course", "--json", "--repo", str(repo))
     (result,) = [r for r in json.loads(check.stdout)["results"] if r["id"] == "script-shebangs"]
     assert [f["code"] for f in result["findings"]] == ["script-shebangs/ok"]

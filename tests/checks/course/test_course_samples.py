@@ -11,14 +11,14 @@ import json
 from pathlib import Path
 
 from tests import TESTS
-from tests.courserepo import course_env, devdoctor
+from tests.scenario import Scenario
 
 COURSES = TESTS / "samples" / "courses"
 
 
 def check(tmp_path: Path, name: str) -> tuple[int, dict[str, list[dict[str, object]]]]:
-    env = course_env(tmp_path)
-    done = devdoctor(env, "check", "--course", "--json", "--repo", str(COURSES / name))
+    scene = Scenario(tmp_path, rooted=False)
+    done = scene.cli("check", "--course", "--json", "--repo", str(COURSES / name))
     report = json.loads(done.stdout)
     return done.returncode, {r["id"]: r["findings"] for r in report["results"]}
 

@@ -21,7 +21,7 @@ from devdoctor.checks.course.devcontainer import Devcontainer
 from devdoctor.checks.course.script_shebangs import ScriptShebangs
 from devdoctor.checks.course.shell import RunAs, analyze
 
-from tests.courserepo import by_code, course_env, make_repo, run_check
+from tests.scenario import Scenario, by_code
 
 DASH = "/usr/bin/dash"
 pytestmark = pytest.mark.skipif(not Path(DASH).is_file(), reason="no Debian dash here")
@@ -131,15 +131,15 @@ ENV_SH = b"#!/bin/sh\nexport COURSE_READY=yes\n"
 
 
 def test_bash_syntax_in_the_command_string_itself(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     command = "source .devcontainer/env.sh && [[ $COURSE_READY == yes ]] && echo ready"
     config = {"image": "debian:12", "postCreateCommand": command}
-    repo = make_repo(tmp_path, env, {".devcontainer/env.sh": ENV_SH}, config=config)
+    repo = scene.course({".devcontainer/env.sh": ENV_SH}, config=config)
 
     rc, output = dash(command, repo)
     assert rc == 127 and "source: not found" in output, output
 
-    findings = run_check(ScriptShebangs(), repo, env, course=True)
+    findings = scene.check(ScriptShebangs(), repo=repo, course=True)
     found = {f.summary.split("`")[1]: f for f in findings if f.code.endswith("command-bashism")}
     assert set(found) == {"source", "[["}
     for finding in found.values():
@@ -152,42 +152,42 @@ def test_bash_syntax_in_the_command_string_itself(tmp_path: Path) -> None:
     assert (rc, output.strip()) == (0, "ready")
     config["postCreateCommand"] = fixed
     (repo / ".devcontainer/devcontainer.json").write_text(json.dumps(config, indent=2))
-    assert [f.code for f in run_check(ScriptShebangs(), repo, env, course=True)] == [
+    assert [f.code for f in scene.check(ScriptShebangs(), repo=repo, course=True)] == [
         "script-shebangs/ok"
     ]
 
 
 def test_a_file_sourced_with_dot_is_read_by_dash(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     command = ". .devcontainer/env.sh && echo ready"
     sourced = b"# sourced, no shebang needed\nexport COURSE_READY=yes\nif [[ -n $HOME ]]; then :; fi\n"
     config = {"image": "debian:12", "postCreateCommand": command}
-    repo = make_repo(tmp_path, env, {".devcontainer/env.sh": sourced}, config=config)
+    repo = scene.course({".devcontainer/env.sh": sourced}, config=config)
 
     rc, output = dash(command, repo)
     # dash reads `if [[ …` as a command that is not found, and goes on: silently wrong.
     assert rc == 0 and "[[: not found" in output and "ready" in output, output
 
-    finding = by_code(run_check(ScriptShebangs(), repo, env), "script-shebangs/bashism-under-sh")
+    finding = by_code(scene.check(ScriptShebangs(), repo=repo), "script-shebangs/bashism-under-sh")
     assert (finding.path, finding.line) == (".devcontainer/env.sh", 3)
     assert "sourced with `.` by /bin/sh" in dict(finding.evidence)["how it is run"]
 
 
 def test_a_script_called_by_a_script_is_followed_one_level(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     files = {
         ".devcontainer/setup.sh": b'#!/bin/bash\nset -e\nsh "$(dirname "$0")/helper.sh"\n',
         ".devcontainer/helper.sh": b"#!/bin/bash\nset -o pipefail\necho helped\n",
     }
     config = {"image": "debian:12", "postCreateCommand": "bash .devcontainer/setup.sh"}
-    repo = make_repo(tmp_path, env, files, config=config)
+    repo = scene.course(files, config=config)
 
     rc, output = dash(f"PATH=/usr/bin:/bin; {config['postCreateCommand']}", repo)
     # `sh` is dash here (Debian's /bin/sh): pipefail is dash 0.5.12's error.
     if os.path.realpath(shutil.which("sh") or "") == DASH:
         assert rc != 0 and "Illegal option -o pipefail" in output, output
 
-    finding = by_code(run_check(ScriptShebangs(), repo, env), "script-shebangs/bashism-under-sh")
+    finding = by_code(scene.check(ScriptShebangs(), repo=repo), "script-shebangs/bashism-under-sh")
     assert (finding.path, finding.line) == (".devcontainer/helper.sh", 2)
     how = dict(finding.evidence)["how it is run"]
     assert "postCreateCommand via .devcontainer/setup.sh" in how
@@ -204,16 +204,16 @@ def pip_env(tmp_path: Path) -> dict[str, str]:
 def test_a_requirements_file_is_looked_for_where_the_command_runs(tmp_path: Path) -> None:
     """`pip install -r requirements.txt` runs in the workspace folder, but the file is in
     .devcontainer/: pip stops, devdoctor says where the file actually is."""
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     command = "python -m pip install --dry-run --no-index -r requirements.txt"
     config = {"image": "debian:12", "postCreateCommand": command}
     files = {".devcontainer/requirements.txt": "# nothing to install\n"}
-    repo = make_repo(tmp_path, env, files, config=config)
+    repo = scene.course(files, config=config)
 
     rc, output = dash(command, repo, pip_env(tmp_path))
     assert rc != 0 and "No such file or directory: 'requirements.txt'" in output, output
 
-    finding = by_code(run_check(Devcontainer(), repo, env, course=True), "devcontainer/missing-file")
+    finding = by_code(scene.check(Devcontainer(), repo=repo, course=True), "devcontainer/missing-file")
     assert finding.status.value == "fail"
     assert f"`{command}` in /workspaces/course" in finding.summary
     assert "it at .devcontainer/requirements.txt" in finding.summary
@@ -224,7 +224,7 @@ def test_a_requirements_file_is_looked_for_where_the_command_runs(tmp_path: Path
     assert rc == 0, output
     config["postCreateCommand"] = fixed
     (repo / ".devcontainer/devcontainer.json").write_text(json.dumps(config, indent=2))
-    codes = {f.code for f in run_check(Devcontainer(), repo, env, course=True)}
+    codes = {f.code for f in scene.check(Devcontainer(), repo=repo, course=True)}
     assert "devcontainer/missing-file" not in codes
 
 
@@ -239,14 +239,14 @@ def test_a_requirements_file_is_looked_for_where_the_command_runs(tmp_path: Path
     ],
 )
 def test_files_named_as_arguments(tmp_path: Path, command: str, missing: str, program: str) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     config = {"image": "debian:12", "postCreateCommand": command}
-    repo = make_repo(tmp_path, env, {"docs/index.md": "# docs\n"}, config=config)
-    finding = by_code(run_check(Devcontainer(), repo, env), "devcontainer/missing-file")
+    repo = scene.course({"docs/index.md": "# docs\n"}, config=config)
+    finding = by_code(scene.check(Devcontainer(), repo=repo), "devcontainer/missing-file")
     assert finding.subject == missing
     assert program in finding.detail
     (repo / missing).parent.mkdir(parents=True, exist_ok=True)
     (repo / missing).write_text("{}\n")
     assert "devcontainer/missing-file" not in {
-        f.code for f in run_check(Devcontainer(), repo, env)
+        f.code for f in scene.check(Devcontainer(), repo=repo)
     }

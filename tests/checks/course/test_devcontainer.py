@@ -13,56 +13,43 @@ import sys
 from pathlib import Path
 
 import pytest
-from devdoctor import Finding, RunOptions, Status
+from devdoctor import Finding, Status
 from devdoctor.checks.course.configs import ConfigFile, DevcontainerConfig
 from devdoctor.checks.course.devcontainer import Devcontainer
 from devdoctor.checks.course.variant import script_in_repo
 from devdoctor.checks.image.dockerfile import dockerfile_stages
 
-from tests.courserepo import (
-    by_code,
-    codes,
-    course_env,
-    devdoctor,
-    git,
-    make_repo,
-    run_check,
-)
+from tests.scenario import Answer, Scenario, by_code, codes
 
 SETUP = "#!/bin/bash\necho ok\n"
 
 
-def stand_ins(tmp_path: Path, **programs: str) -> str:
-    """A folder of stand-in programs (name: shell body), to put first on PATH."""
-    folder = tmp_path / "bin"
-    folder.mkdir(exist_ok=True)
-    for name, body in programs.items():
-        path = folder / name
-        path.write_text(f"#!/bin/sh\n{body}\n")
-        path.chmod(0o755)
-    return str(folder)
+NO_GPU = {
+    "nvidia-smi": Answer(
+        stderr="NVIDIA-SMI has failed because it could not communicate\n", rc=9
+    )
+}
+GPU = {"nvidia-smi": Answer("GPU 0: NVIDIA H200 (UUID: GPU-00000000-0000-0000-0000-000000000000)\n")}
 
 
-NO_GPU = {"nvidia-smi": "echo 'NVIDIA-SMI has failed because it could not communicate' >&2; exit 9"}
-GPU = {"nvidia-smi": "echo 'GPU 0: NVIDIA H200 (UUID: GPU-00000000-0000-0000-0000-000000000000)'"}
+def scene_with(tmp_path: Path, programs: dict[str, Answer], **extra: str) -> Scenario:
+    """This machine's file system with stand-in programs first on PATH."""
+    scene = Scenario(tmp_path, rooted=False, **extra)
+    for name, answer in programs.items():
+        scene.program(name, answer)
+    return scene
 
 
-def env_with(tmp_path: Path, programs: dict[str, str], **extra: str) -> dict[str, str]:
-    env = course_env(tmp_path, **extra)
-    env["PATH"] = f"{stand_ins(tmp_path, **programs)}:{env['PATH']}"
-    return env
-
-
-def check(repo: Path, env: dict[str, str], **options: object) -> list[Finding]:
-    return run_check(Devcontainer(), repo, env, **options)
+def check(scene: Scenario, repo: Path, **options: object) -> list[Finding]:
+    return scene.check(Devcontainer(), repo=repo, **options)
 
 
 # ------------------------------------------------------------------------- finding it
 
 
 def test_no_repository_is_a_warning_not_an_all_clear(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    (finding,) = check(tmp_path / "nowhere", env)
+    scene = Scenario(tmp_path, rooted=False)
+    (finding,) = check(scene, tmp_path / "nowhere")
     assert (finding.code, finding.status) == ("devcontainer/not-found", Status.WARN)
     assert "course checks not run" in finding.summary and "--repo" in finding.detail
 
@@ -107,14 +94,14 @@ def test_no_repository_imports_none_of_the_readers(tmp_path: Path) -> None:
 
 
 def test_a_repository_without_configuration_is_a_warning(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    repo = make_repo(tmp_path, env, {"README.md": "hello\n"})
-    (finding,) = check(repo, env)
+    scene = Scenario(tmp_path, rooted=False)
+    repo = scene.course({"README.md": "hello\n"})
+    (finding,) = check(scene, repo)
     assert finding.code == "devcontainer/not-found"
     assert finding.summary == (
         "no devcontainer configuration in the repository: course checks not run"
     )
-    done = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    done = scene.cli("check", "--course", "--json", "--repo", str(repo))
     assert done.returncode == 0  # a warning; `--strict` makes it fail
     statuses = {r["id"]: r["status"] for r in json.loads(done.stdout)["results"]}
     assert statuses == {
@@ -124,13 +111,13 @@ def test_a_repository_without_configuration_is_a_warning(tmp_path: Path) -> None
         "requirements-pins": "ok",
         "dockerfile-layout": "skip",
     }
-    assert devdoctor(env, "check", "--course", "--strict", "--repo", str(repo)).returncode == 1
+    assert scene.cli("check", "--course", "--strict", "--repo", str(repo)).returncode == 1
 
 
 def test_found_from_a_subfolder_up_to_the_git_root(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    repo = make_repo(tmp_path, env, {"src/a/x.py": ""}, config={"image": "debian:12"})
-    (finding,) = check(repo / "src" / "a", env)
+    scene = Scenario(tmp_path, rooted=False)
+    repo = scene.course({"src/a/x.py": ""}, config={"image": "debian:12"})
+    (finding,) = check(scene, repo / "src" / "a")
     assert finding.code == "devcontainer/ok"
     assert finding.summary == (
         ".devcontainer/devcontainer.json parses and names files that exist "
@@ -139,34 +126,34 @@ def test_found_from_a_subfolder_up_to_the_git_root(tmp_path: Path) -> None:
 
 
 def test_jsonc_with_comments_and_trailing_commas_is_fine(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     text = '{\n  // the course image\n  "image": "debian:12", /* pinned */\n  "runArgs": [],\n}\n'
-    repo = make_repo(tmp_path, env, {}, config=text)
-    assert codes(check(repo, env)) == [("devcontainer/ok", Status.OK)]
+    repo = scene.course({}, config=text)
+    assert codes(check(scene, repo)) == [("devcontainer/ok", Status.OK)]
 
 
 def test_a_syntax_error_fails_with_line_and_column(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     text = '{\n  "image": "debian:12"\n  "postCreateCommand": "./setup.sh"\n}\n'
-    repo = make_repo(tmp_path, env, {}, config=text)
-    (finding,) = check(repo, env)
+    repo = scene.course({}, config=text)
+    (finding,) = check(scene, repo)
     assert (finding.code, finding.status) == ("devcontainer/invalid-json", Status.FAIL)
     assert finding.summary == (
         ".devcontainer/devcontainer.json line 3, column 3: expected ',' or '}' after a value"
     )
     assert dict(finding.evidence) == {"line": "3", "column": "3"}
-    done = devdoctor(env, "check", "--course", "--json", "--repo", str(repo))
+    done = scene.cli("check", "--course", "--json", "--repo", str(repo))
     assert done.returncode == 1
     (result,) = [r for r in json.loads(done.stdout)["results"] if r["id"] == "devcontainer"]
     assert result["status"] == "fail" and "line 3, column 3" in result["summary"]
 
 
 def test_utf16_configuration_is_unreadable_not_an_error(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
-    repo = make_repo(
-        tmp_path, env, {".devcontainer/devcontainer.json": '{"image": "x"}'.encode("utf-16")}
+    scene = Scenario(tmp_path, rooted=False)
+    repo = scene.course(
+        {".devcontainer/devcontainer.json": '{"image": "x"}'.encode("utf-16")}
     )
-    (finding,) = check(repo, env)
+    (finding,) = check(scene, repo)
     assert (finding.code, finding.status) == ("devcontainer/unreadable", Status.FAIL)
     assert "UTF-16" in finding.summary
 
@@ -175,14 +162,14 @@ def test_utf16_configuration_is_unreadable_not_an_error(tmp_path: Path) -> None:
 
 
 def test_missing_dockerfile_context_and_scripts(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     config = {
         "build": {"dockerfile": "Dockerfile.gpu", "context": "../docker"},
         "postCreateCommand": "cd .devcontainer && ./setup.sh && bash ../tools/missing.sh",
         "postStartCommand": ["./.devcontainer/start.sh"],
     }
-    repo = make_repo(tmp_path, env, {".devcontainer/setup.sh": SETUP}, config=config)
-    findings = check(repo, env)
+    repo = scene.course({".devcontainer/setup.sh": SETUP}, config=config)
+    findings = check(scene, repo)
     assert {f.status for f in findings} == {Status.FAIL}
     found = {(f.code, f.subject) for f in findings}
     assert found == {
@@ -199,7 +186,7 @@ def test_missing_dockerfile_context_and_scripts(tmp_path: Path) -> None:
 
 
 def test_names_that_resolve_are_not_reported(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     config = {
         "build": {"dockerfile": "Dockerfile", "context": ".."},
         "initializeCommand": "bash .devcontainer/init.sh",
@@ -211,16 +198,16 @@ def test_names_that_resolve_are_not_reported(tmp_path: Path) -> None:
         ".devcontainer/setup.sh": SETUP,
         ".devcontainer/init.sh": SETUP,
     }
-    repo = make_repo(tmp_path, env, files, config=config)
-    assert codes(check(repo, env)) == [("devcontainer/ok", Status.OK)]
+    repo = scene.course(files, config=config)
+    assert codes(check(scene, repo)) == [("devcontainer/ok", Status.OK)]
 
 
 def test_a_file_that_exists_only_here_is_flagged(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     config = {"build": {"dockerfile": "Dockerfile"}, "postCreateCommand": "./setup.sh"}
-    repo = make_repo(tmp_path, env, {"setup.sh": SETUP}, config=config)
+    repo = scene.course({"setup.sh": SETUP}, config=config)
     (repo / ".devcontainer" / "Dockerfile").write_text("FROM debian:12\n")  # never committed
-    (finding,) = check(repo, env)
+    (finding,) = check(scene, repo)
     assert (finding.code, finding.status) == ("devcontainer/untracked-file", Status.WARN)
     assert finding.subject == ".devcontainer/Dockerfile"
     assert "fresh clone" in finding.detail
@@ -230,19 +217,19 @@ def test_a_file_that_exists_only_here_is_flagged(tmp_path: Path) -> None:
 
 
 def test_upper_case_units_are_read_as_zero_by_the_cli(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     config = {"image": "debian:12", "hostRequirements": {"memory": "8GB", "storage": "32gb"}}
-    repo = make_repo(tmp_path, env, {}, config=config)
-    (finding,) = [f for f in check(repo, env) if f.code == "devcontainer/host-requirements"]
+    repo = scene.course({}, config=config)
+    (finding,) = [f for f in check(scene, repo) if f.code == "devcontainer/host-requirements"]
     assert finding.status is Status.WARN
     assert '"8GB"' in finding.summary and "reads this as 0" in finding.summary
 
 
 def test_requirements_beyond_this_computer(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     wanted = {"cpus": 4096, "memory": "65536gb", "storage": "1048576gb"}
-    repo = make_repo(tmp_path, env, {}, config={"image": "debian:12", "hostRequirements": wanted})
-    findings = check(repo, env)
+    repo = scene.course({}, config={"image": "debian:12", "hostRequirements": wanted})
+    findings = check(scene, repo)
     assert codes(findings) == [
         ("devcontainer/too-few-cpus", Status.WARN),
         ("devcontainer/too-little-memory", Status.WARN),
@@ -256,18 +243,13 @@ def test_requirements_beyond_this_computer(tmp_path: Path) -> None:
 def test_inside_wsl_memory_and_storage_are_where_the_engine_gets_them(tmp_path: Path) -> None:
     """WSL's VM memory (not "this computer"), and free disk on C:, where Docker Desktop's
     disk image is (not the distro's own virtual disk)."""
-    from devdoctor import Host
 
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path).platform("wsl")
     wanted = {"memory": "65536gb", "storage": "1048576gb"}
-    repo = make_repo(tmp_path, env, {}, config={"image": "debian:12", "hostRequirements": wanted})
-    root = tmp_path / "root"
-    (root / "mnt/c").mkdir(parents=True)
-    (root / "proc").mkdir()
-    (root / "proc/meminfo").write_text("MemTotal: 4020092 kB\nSwapTotal: 1048576 kB\n")
-    wsl_env = {**env, "DEVDOCTOR_PLATFORM": "wsl", "HOME": "/home/student"}
-    host = Host(root=root, env=wsl_env, options=RunOptions(repo=str(repo)))
-    findings = list(Devcontainer().run(host))
+    scene.course({}, config={"image": "debian:12", "hostRequirements": wanted})
+    scene.file("/mnt/c/")
+    scene.file("/proc/meminfo", "MemTotal: 4020092 kB\nSwapTotal: 1048576 kB\n")
+    findings = scene.check(Devcontainer())
     memory = by_code(findings, "devcontainer/too-little-memory")
     assert memory.summary == "the course asks for 64 TiB of memory; WSL has 3.8 GiB"
     assert "wsl-memory" in memory.detail
@@ -276,14 +258,14 @@ def test_inside_wsl_memory_and_storage_are_where_the_engine_gets_them(tmp_path: 
 
 
 def test_policy_and_host_requirements_disagree(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     files = {".devdoctor.toml": 'schema = 1\n[docker]\nmemory = "4GB"\n'}
     config = {"image": "debian:12", "hostRequirements": {"memory": "1gb"}}
-    repo = make_repo(tmp_path, env, files, config=config)
-    assert codes(check(repo, env)) == [("devcontainer/ok", Status.OK)]
+    repo = scene.course(files, config=config)
+    assert codes(check(scene, repo)) == [("devcontainer/ok", Status.OK)]
     config["hostRequirements"] = {"memory": "6gb"}
     (repo / ".devcontainer" / "devcontainer.json").write_text(json.dumps(config))
-    finding = by_code(check(repo, env), "devcontainer/policy-conflict")
+    finding = by_code(check(scene, repo), "devcontainer/policy-conflict")
     assert finding.status is Status.INFO
     assert finding.summary == (
         ".devdoctor.toml asks for 4 GiB (docker.memory) but hostRequirements.memory asks for 6 GiB"
@@ -303,13 +285,13 @@ def test_policy_and_host_requirements_disagree(tmp_path: Path) -> None:
 )
 def test_gpu_against_this_host(
     tmp_path: Path,
-    programs: dict[str, str],
+    programs: dict[str, Answer],
     config: dict[str, object],
     expected: tuple[str, Status],
 ) -> None:
-    env = env_with(tmp_path, programs)
-    repo = make_repo(tmp_path, env, {}, config={"image": "debian:12", **config})
-    findings = check(repo, env)
+    scene = scene_with(tmp_path, programs)
+    repo = scene.course({}, config={"image": "debian:12", **config})
+    findings = check(scene, repo)
     assert [(f.code, f.status) for f in findings if "gpu" in f.code] == [
         (f"devcontainer/{expected[0]}", expected[1])
     ]
@@ -320,9 +302,9 @@ def test_gpu_against_this_host(
 
 
 def test_a_mac_gives_containers_no_gpu(tmp_path: Path) -> None:
-    env = env_with(tmp_path, {**GPU, "sysctl": "echo 1"}, DEVDOCTOR_PLATFORM="macos")
-    repo = make_repo(tmp_path, env, {}, config={"image": "debian:12", "runArgs": ["--gpus", "all"]})
-    finding = by_code(check(repo, env), "devcontainer/gpus-without-gpu")
+    scene = scene_with(tmp_path, {**GPU, "sysctl": Answer("1\n")}, DEVDOCTOR_PLATFORM="macos")
+    repo = scene.course({}, config={"image": "debian:12", "runArgs": ["--gpus", "all"]})
+    finding = by_code(check(scene, repo), "devcontainer/gpus-without-gpu")
     assert dict(finding.evidence)["found"] == "Docker Desktop on macOS gives containers no GPU"
 
 
@@ -338,10 +320,10 @@ AMD64_DOCKERFILE = (
 
 @pytest.mark.parametrize(("arm64", "expected"), [("1", 1), ("0", 0)])
 def test_amd64_image_on_apple_silicon(tmp_path: Path, arm64: str, expected: int) -> None:
-    env = env_with(tmp_path, {"sysctl": f"echo {arm64}"}, DEVDOCTOR_PLATFORM="macos")
+    scene = scene_with(tmp_path, {"sysctl": Answer(f"{arm64}\n")}, DEVDOCTOR_PLATFORM="macos")
     config = {"build": {"dockerfile": "Dockerfile"}}
-    repo = make_repo(tmp_path, env, {".devcontainer/Dockerfile": AMD64_DOCKERFILE}, config=config)
-    found = [f for f in check(repo, env) if f.code == "devcontainer/amd64-image"]
+    repo = scene.course({".devcontainer/Dockerfile": AMD64_DOCKERFILE}, config=config)
+    found = [f for f in check(scene, repo) if f.code == "devcontainer/amd64-image"]
     assert len(found) == expected
     if found:
         assert found[0].summary == (
@@ -352,10 +334,10 @@ def test_amd64_image_on_apple_silicon(tmp_path: Path, arm64: str, expected: int)
 
 
 def test_amd64_in_run_args_on_apple_silicon(tmp_path: Path) -> None:
-    env = env_with(tmp_path, {"sysctl": "echo 1"}, DEVDOCTOR_PLATFORM="macos")
+    scene = scene_with(tmp_path, {"sysctl": Answer("1\n")}, DEVDOCTOR_PLATFORM="macos")
     config = {"image": "debian:12", "runArgs": ["--platform", "linux/amd64"]}
-    repo = make_repo(tmp_path, env, {}, config=config)
-    finding = by_code(check(repo, env), "devcontainer/amd64-image")
+    repo = scene.course({}, config=config)
+    finding = by_code(check(scene, repo), "devcontainer/amd64-image")
     assert finding.summary.startswith("runArgs in devcontainer.json pins linux/amd64")
 
 
@@ -375,7 +357,7 @@ def test_dockerfile_stages_follow_args_and_continuations(tmp_path: Path) -> None
 # ------------------------------------------------------------------------- variants
 
 
-def _variants(tmp_path: Path, env: dict[str, str], policy: str = "") -> Path:
+def _variants(scene: Scenario, policy: str = "") -> Path:
     files = {
         ".devcontainer/cpu/devcontainer.json": json.dumps({"image": "debian:12"}),
         ".devcontainer/gpu/devcontainer.json": json.dumps(
@@ -384,13 +366,13 @@ def _variants(tmp_path: Path, env: dict[str, str], policy: str = "") -> Path:
     }
     if policy:
         files[".devdoctor.toml"] = policy
-    return make_repo(tmp_path, env, files)
+    return scene.course(files)
 
 
 def test_the_variant_that_fits_this_host_is_named_with_the_reason(tmp_path: Path) -> None:
-    env = env_with(tmp_path, NO_GPU)
-    repo = _variants(tmp_path, env)
-    findings = check(repo, env)
+    scene = scene_with(tmp_path, NO_GPU)
+    repo = _variants(scene)
+    findings = check(scene, repo)
     assert codes(findings) == [
         ("devcontainer/variant", Status.INFO),
         ("devcontainer/ok", Status.OK),
@@ -399,62 +381,56 @@ def test_the_variant_that_fits_this_host_is_named_with_the_reason(tmp_path: Path
         findings[0].summary
         == "using the cpu configuration (the default configuration); also here: gpu"
     )
-    gpu_env = env_with(tmp_path, GPU)
-    assert check(repo, gpu_env)[0].summary.startswith(
+    scene.program("nvidia-smi", GPU["nvidia-smi"])
+    assert check(scene, repo)[0].summary.startswith(
         "using the gpu configuration (this computer has an NVIDIA GPU)"
     )
 
 
 def test_nvidia_smi_is_asked_once_per_run(tmp_path: Path) -> None:
     """Choosing the variant and checking --gpus share one answer."""
-    env = course_env(tmp_path)
-    repo = _variants(tmp_path, env)
-    log = tmp_path / "asked"
-    counting = {"nvidia-smi": f"echo x >> '{log}'\n{GPU['nvidia-smi']}"}
-    findings = check(repo, env_with(tmp_path, counting))
+    scene = scene_with(tmp_path, GPU)
+    repo = _variants(scene)
+    findings = check(scene, repo)
     assert findings[0].summary.startswith("using the gpu configuration")
     assert ("devcontainer/gpu", Status.OK) in codes(findings)
-    assert log.read_text() == "x\n"
+    assert len(scene.calls("nvidia-smi")) == 1
 
 
 def test_wsl_nvidia_smi_is_run_from_under_root(tmp_path: Path) -> None:
     """A captured WSL host's /usr/lib/wsl/lib/nvidia-smi, not the machine replaying it."""
-    from devdoctor import Host
     from devdoctor.checks.gpu import host_has_gpu
 
-    root = tmp_path / "root"
-    smi = root / "usr/lib/wsl/lib/nvidia-smi"
-    smi.parent.mkdir(parents=True)
-    smi.write_text(f"#!/bin/sh\n{GPU['nvidia-smi']}\n")
-    smi.chmod(0o755)
-    env = {"PATH": stand_ins(tmp_path, **NO_GPU), "DEVDOCTOR_PLATFORM": "wsl"}
-    assert host_has_gpu(Host(root=root, env=env))
+    scene = Scenario(tmp_path, system=False).platform("wsl")
+    scene.program("nvidia-smi", NO_GPU["nvidia-smi"])
+    smi = scene.program("nvidia-smi", GPU["nvidia-smi"], at="/usr/lib/wsl/lib")
+    assert host_has_gpu(scene.host())
     smi.unlink()
-    assert not host_has_gpu(Host(root=root, env=env))
+    assert not host_has_gpu(scene.host())
 
 
 def test_config_and_policy_choose_the_variant(tmp_path: Path) -> None:
-    env = env_with(tmp_path, NO_GPU)
-    repo = _variants(tmp_path, env, 'schema = 1\n[course]\ndefault_variant = "gpu"\n')
-    findings = check(repo, env)
+    scene = scene_with(tmp_path, NO_GPU)
+    repo = _variants(scene, 'schema = 1\n[course]\ndefault_variant = "gpu"\n')
+    findings = check(scene, repo)
     assert findings[0].summary.startswith(
         "using the gpu configuration (the policy's default_variant)"
     )
     assert ("devcontainer/gpus-without-gpu", Status.FAIL) in codes(findings)
-    chosen = check(repo, env, config="cpu")
+    chosen = check(scene, repo, config="cpu")
     assert chosen[0].summary.startswith("using the cpu configuration (--config)")
-    wrong = check(repo, env, config="tpu")
+    wrong = check(scene, repo, config="tpu")
     assert wrong[0].code == "devcontainer/no-such-variant"
 
 
 def test_course_mode_lints_every_variant(tmp_path: Path) -> None:
-    env = env_with(tmp_path, NO_GPU)
-    repo = _variants(tmp_path, env)
+    scene = scene_with(tmp_path, NO_GPU)
+    repo = _variants(scene)
     (repo / ".devcontainer/gpu/devcontainer.json").write_text('{"image": "x",, }')
-    git(repo, env, "commit", "-qam", "typo")
-    student = codes(check(repo, env))
+    scene.git("commit", "-qam", "typo", repo=repo)
+    student = codes(check(scene, repo))
     assert ("devcontainer/invalid-json", Status.FAIL) not in student
-    staff = check(repo, env, course=True)
+    staff = check(scene, repo, course=True)
     broken = by_code(staff, "devcontainer/invalid-json")
     assert broken.subject == ".devcontainer/gpu/devcontainer.json"
     assert broken.summary.endswith(
@@ -466,13 +442,13 @@ def test_course_mode_lints_every_variant(tmp_path: Path) -> None:
 
 
 def test_posix_initialize_command_on_windows(tmp_path: Path) -> None:
-    env = course_env(tmp_path, DEVDOCTOR_PLATFORM="windows", USERPROFILE=str(tmp_path / "home"))
+    scene = Scenario(tmp_path, rooted=False, DEVDOCTOR_PLATFORM="windows", USERPROFILE=str(tmp_path / "home"))
     config = {"image": "debian:12", "initializeCommand": "./.devcontainer/init.sh"}
-    repo = make_repo(tmp_path, env, {".devcontainer/init.sh": SETUP}, config=config)
-    finding = by_code(check(repo, env), "devcontainer/initialize-command-windows")
+    repo = scene.course({".devcontainer/init.sh": SETUP}, config=config)
+    finding = by_code(check(scene, repo), "devcontainer/initialize-command-windows")
     assert finding.status is Status.WARN and "cmd.exe" in finding.summary
-    linux = course_env(tmp_path)
-    assert codes(check(repo, linux)) == [("devcontainer/ok", Status.OK)]
+    linux = Scenario(tmp_path / "linux", rooted=False)
+    assert codes(check(linux, repo)) == [("devcontainer/ok", Status.OK)]
 
 
 def test_script_paths_map_from_the_container_to_the_checkout(tmp_path: Path) -> None:

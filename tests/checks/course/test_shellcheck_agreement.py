@@ -21,7 +21,7 @@ import pytest
 from devdoctor.checks.course.shell import RunAs
 
 from tests.checks.course.test_shell import COMPARED, SAMPLES, SC_BASHISM, SC_SHEBANG, shellcheck
-from tests.courserepo import course_env, devdoctor, make_repo
+from tests.scenario import Scenario
 
 pytestmark = pytest.mark.skipif(shutil.which("shellcheck") is None, reason="no shellcheck")
 
@@ -69,7 +69,7 @@ def _ours(findings: list[dict[str, object]]) -> set[tuple[str, int]]:
 
 
 def test_the_check_reports_what_shellcheck_reports(tmp_path: Path) -> None:
-    env = course_env(tmp_path)
+    scene = Scenario(tmp_path, rooted=False)
     files = {_where(n, r): (SAMPLES / n).read_bytes() for n, r, _ in COMPARED}
     commands = [RUN[r].format(p=_where(n, r)) for n, r, _ in COMPARED if r in RUN]
     exec_form = {
@@ -77,11 +77,9 @@ def test_the_check_reports_what_shellcheck_reports(tmp_path: Path) -> None:
     }
     post = {"strings": " ; ".join(commands), **exec_form}
     config = {"image": "debian:12", "postCreateCommand": post}
-    repo = make_repo(tmp_path, env, files, executable=tuple(files), config=config)
+    repo = scene.course(files, executable=tuple(files), config=config)
 
-    done = devdoctor(
-        env, "check", "--course", "--only", "script-shebangs", "--json", "--repo", str(repo)
-    )
+    done = scene.cli("check", "--course", "--only", "script-shebangs", "--json", "--repo", str(repo))
     assert done.returncode in (0, 1), done.stderr
     (result,) = json.loads(done.stdout)["results"]
     by_subject: dict[str, list[dict[str, object]]] = defaultdict(list)

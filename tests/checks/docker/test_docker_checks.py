@@ -25,19 +25,9 @@ from devdoctor.model import Finding, Status
 from devdoctor.registry import Loaded
 from devdoctor.runner import run_checks
 
-from tests.dockerhost import (
-    as_nobody,
-    docker_host,
-    engine_env,
-    info_from_text,
-    sample,
-    sample_json,
-    short_dir,
-    stale_socket,
-    wedged_socket,
-)
 from tests.engine import Engine
-from tests.fakehost import DEVDOCTOR, GiB
+from tests.scenario import GiB, Scenario, info_from_text, sample_json, sample_text
+from tests.scenario.sockets import as_nobody, short_dir, stale_socket, wedged_socket
 
 DESKTOP_EXE = "/mnt/c/Program Files/Docker/Docker/Docker Desktop.exe"
 APPDATA = "/mnt/c/Users/student/AppData/Roaming/Docker"
@@ -62,7 +52,7 @@ def touch(host: Host, path: str, data: bytes = b"") -> Path:
 
 
 def test_not_installed_linux(tmp_path: Path) -> None:
-    found = daemon(docker_host(tmp_path))
+    found = daemon(Scenario(tmp_path, system=False).host())
     bad = found["not-installed"]
     assert bad.status is Status.FAIL
     assert "sudo apt install docker.io" in bad.detail
@@ -70,14 +60,14 @@ def test_not_installed_linux(tmp_path: Path) -> None:
 
 
 def test_not_installed_wsl_says_docker_desktop_and_integration(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, platform="wsl", env={"WSL_DISTRO_NAME": "Ubuntu-22.04"})
+    host = Scenario(tmp_path, system=False, WSL_DISTRO_NAME="Ubuntu-22.04").platform("wsl").host()
     bad = daemon(host)["not-installed"]
     assert "Install Docker Desktop on Windows" in bad.detail
     assert 'WSL integration for "Ubuntu-22.04"' in bad.detail
 
 
 def test_installed_but_no_socket_linux_engine(tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
+    host = Scenario(tmp_path, system=False).host()
     touch(host, "/usr/bin/dockerd")
     touch(host, "/lib/systemd/system/docker.service")
     bad = daemon(host)["not-running"]
@@ -87,7 +77,7 @@ def test_installed_but_no_socket_linux_engine(tmp_path: Path) -> None:
 
 
 def test_installed_but_no_socket_wsl_with_docker_desktop(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, platform="wsl", env={"WSL_DISTRO_NAME": "Ubuntu"})
+    host = Scenario(tmp_path, system=False, WSL_DISTRO_NAME="Ubuntu").platform("wsl").host()
     touch(host, DESKTOP_EXE)
     bad = daemon(host)["not-running"]
     assert "Start Docker Desktop on Windows" in bad.detail
@@ -96,7 +86,7 @@ def test_installed_but_no_socket_wsl_with_docker_desktop(tmp_path: Path) -> None
 
 
 def test_docker_desktop_for_linux_not_started(tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
+    host = Scenario(tmp_path, system=False).host()
     touch(host, "/home/student/.docker/desktop/settings-store.json", b"{}")
     bad = daemon(host)["not-running"]
     assert "systemctl --user start docker-desktop" in bad.detail
@@ -109,7 +99,7 @@ def test_socket_left_behind_is_not_running(tmp_path: Path) -> None:
     folder = short_dir()
     try:
         stale_socket(folder / "docker.sock")
-        host = docker_host(tmp_path, env={"DOCKER_HOST": f"unix://{folder}/docker.sock"})
+        host = Scenario(tmp_path, system=False, DOCKER_HOST=f"unix://{folder}/docker.sock").host()
         touch(host, "/usr/bin/dockerd")
         bad = daemon(host)["not-running"]
     finally:
@@ -139,9 +129,7 @@ def test_permission_denied_says_docker_group_and_new_login(tmp_path: Path, liste
     try:
         sock = _forbidden(folder, 4242)
         members = "nobody" if listed else ""
-        host = docker_host(
-            folder, env={"DOCKER_HOST": f"unix://{sock}", "USER": "nobody"}
-        )  # the root folder must be readable by nobody: short_dir() is 0755
+        host = Scenario(folder, system=False, DOCKER_HOST=f"unix://{sock}", USER="nobody").host()  # the root folder must be readable by nobody: short_dir() is 0755
         touch(host, "/etc/group", f"root:x:0:\ndockerx:x:4242:{members}\n".encode())
         for part in (folder / "root", folder / "root/etc", folder / "root/etc/group"):
             part.chmod(0o755)
@@ -165,11 +153,11 @@ def test_wedged_socket_fails_within_the_deadline_and_skips_what_needs_it(tmp_pat
     folder = short_dir()
     try:
         with wedged_socket(folder / "docker.sock"):
-            host = docker_host(tmp_path, env={"DOCKER_HOST": f"unix://{folder}/docker.sock"})
+            host = Scenario(tmp_path, system=False, DOCKER_HOST=f"unix://{folder}/docker.sock").host()
             touch(
                 host,
                 "/home/student/.docker/desktop/settings-store.json",
-                sample("docker-desktop-settings-store.oliversantos573.json").encode(),
+                sample_text("docker/docker-desktop-settings-store.oliversantos573.json").encode(),
             )
             checks = [DockerDaemon(), DockerResources(), DockerDesktop(), HomeVolume()]
             start = time.monotonic()
@@ -190,7 +178,7 @@ def test_wedged_socket_fails_within_the_deadline_and_skips_what_needs_it(tmp_pat
 
 
 def test_context_that_does_not_exist(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_CONTEXT": "old-laptop"})
+    host = Scenario(tmp_path, system=False, DOCKER_CONTEXT="old-laptop").host()
     bad = daemon(host)["bad-context"]
     assert bad.status is Status.FAIL
     assert bad.summary.startswith('the docker context "old-laptop" points nowhere')
@@ -202,7 +190,7 @@ def test_context_that_does_not_exist(tmp_path: Path) -> None:
 def test_context_left_by_docker_desktop_while_the_system_engine_answers(
     docker_engine: Engine, tmp_path: Path
 ) -> None:
-    host = docker_host(tmp_path)
+    host = Scenario(tmp_path, system=False).host()
     config = host.real("/home/student/.docker")
     meta = config / "contexts/meta" / context_id("desktop-linux") / "meta.json"
     meta.parent.mkdir(parents=True)
@@ -229,7 +217,7 @@ def test_context_left_by_docker_desktop_while_the_system_engine_answers(
 
 @pytest.mark.docker
 def test_running_engine(docker_engine: Engine, tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env=engine_env(docker_engine, tmp_path))
+    host = Scenario(tmp_path, system=False).docker(docker_engine).host()
     found = daemon(host)
     assert list(found) == ["running"]
     ok = found["running"]
@@ -243,7 +231,7 @@ def test_running_engine(docker_engine: Engine, tmp_path: Path) -> None:
 def test_engine_only_at_docker_desktops_socket_warns_the_cli_will_not_find_it(
     docker_engine: Engine, tmp_path: Path
 ) -> None:
-    host = docker_host(tmp_path)
+    host = Scenario(tmp_path, system=False).host()
     desktop = host.real("/home/student/.docker/desktop")
     desktop.mkdir(parents=True)
     (desktop / "docker.sock").symlink_to(docker_engine.socket)
@@ -255,14 +243,14 @@ def test_engine_only_at_docker_desktops_socket_warns_the_cli_will_not_find_it(
 
 
 def test_ssh_endpoint_is_not_claimed_to_answer(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_HOST": "ssh://student@build-box"})
+    host = Scenario(tmp_path, system=False, DOCKER_HOST="ssh://student@build-box").host()
     found = daemon(host)
     assert list(found) == ["unprobed"]
     assert found["unprobed"].status is Status.WARN
 
 
 def test_an_engine_that_cannot_be_reached_is_counted_once(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_HOST": "ssh://student@build-box"})
+    host = Scenario(tmp_path, system=False, DOCKER_HOST="ssh://student@build-box").host()
     checks = [Loaded(DockerDaemon()), Loaded(DockerResources()), Loaded(HomeVolume())]
     run = run_checks(checks, host)
     status = {r.id: (r.status, r.summary) for r in run.results}
@@ -277,31 +265,10 @@ def test_an_engine_that_cannot_be_reached_is_counted_once(tmp_path: Path) -> Non
 # -- the command line -------------------------------------------------------------------------------
 
 
-def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    (tmp_path / "config").mkdir(exist_ok=True)
-    return {
-        "PATH": f"{Path(DEVDOCTOR).parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "LANG": "C.UTF-8",
-        "NO_COLOR": "1",
-        "DEVDOCTOR_NO_PLUGINS": "1",
-        "DEVDOCTOR_PLATFORM": "linux",
-        "DEVDOCTOR_STATE_DIR": str(tmp_path / "state"),
-        "DOCKER_CONFIG": str(tmp_path / "config"),
-        **extra,
-    }
-
-
-def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DEVDOCTOR, "check", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=cli_env(tmp_path, **env),
-        cwd=tmp_path,
-        check=False,
-    )
+def cli(tmp_path: Path, *args: str, DOCKER_HOST: str) -> subprocess.CompletedProcess[str]:
+    """`devdoctor check` on this machine, asking the Docker endpoint at DOCKER_HOST."""
+    scene = Scenario(tmp_path, rooted=False).docker(DOCKER_HOST)
+    return scene.cli("check", *args, timeout=60, cwd=tmp_path)
 
 
 @pytest.mark.docker
@@ -364,9 +331,9 @@ def policy_repo(tmp_path: Path, text: str) -> Path:
 
 
 def test_samples_say_which_engine_they_are() -> None:
-    desktop = info_from_text(sample("docker-info.docker-desktop-wsl2-windows.txt"))
-    native = info_from_text(sample("docker-info.native-ubuntu-with-nvidia-runtime.txt"))
-    engine_20 = sample_json("api-info.linux-engine-20.10.json")
+    desktop = info_from_text(sample_text("docker/docker-info.docker-desktop-wsl2-windows.txt"))
+    native = info_from_text(sample_text("docker/docker-info.native-ubuntu-with-nvidia-runtime.txt"))
+    engine_20 = sample_json("docker/api-info.linux-engine-20.10.json")
     assert desktop["MemTotal"] == int(7.527 * GiB)
     assert is_docker_desktop(desktop) and is_wsl2_backend(desktop)
     assert not is_docker_desktop(native) and not is_wsl2_backend(native)
@@ -374,8 +341,8 @@ def test_samples_say_which_engine_they_are() -> None:
 
 
 def test_wsl2_backend_defers_memory_to_wsl_memory(tmp_path: Path) -> None:
-    info = info_from_text(sample("docker-info.docker-desktop-wsl2-windows.txt"))
-    host = docker_host(tmp_path, platform="wsl", env={"WSL_DISTRO_NAME": "Ubuntu"})
+    info = info_from_text(sample_text("docker/docker-info.docker-desktop-wsl2-windows.txt"))
+    host = Scenario(tmp_path, system=False, WSL_DISTRO_NAME="Ubuntu").platform("wsl").host()
     host.real("/mnt/c").mkdir(parents=True)
     found = resources(seeded(host, info))
     note = found["memory-from-wsl"]
@@ -384,7 +351,7 @@ def test_wsl2_backend_defers_memory_to_wsl_memory(tmp_path: Path) -> None:
     assert "/mnt/c" in dict(found["enough"].evidence)["free disk"]
 
     repo = policy_repo(tmp_path, '[docker]\nmemory = "16GB"\n')
-    host = docker_host(tmp_path, platform="wsl", env={"WSL_DISTRO_NAME": "Ubuntu"}, repo=repo)
+    host = Scenario(tmp_path, system=False, WSL_DISTRO_NAME="Ubuntu").platform("wsl").host(repo=repo)
     found = resources(seeded(host, info))
     note = found["memory-from-wsl"]
     assert note.status is Status.INFO  # not a second fail: wsl-memory owns it
@@ -397,8 +364,8 @@ def test_wsl2_backend_defers_memory_to_wsl_memory(tmp_path: Path) -> None:
 
 
 def test_small_native_engine_fails_memory(tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
-    info = info_from_text(sample("docker-info.native-ubuntu-with-nvidia-runtime.txt"))
+    host = Scenario(tmp_path, system=False).host()
+    info = info_from_text(sample_text("docker/docker-info.native-ubuntu-with-nvidia-runtime.txt"))
     bad = resources(seeded(host, info))["too-little-memory"]
     assert bad.status is Status.FAIL
     assert bad.summary == "the engine has 1.9 GiB of memory; this course needs 8 GiB"
@@ -406,15 +373,15 @@ def test_small_native_engine_fails_memory(tmp_path: Path) -> None:
 
 
 def test_cli_testdata_json_fields(tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
-    found = resources(seeded(host, sample_json("docker-info.docker-cli-testdata-no-swarm.json")))
+    host = Scenario(tmp_path, system=False).host()
+    found = resources(seeded(host, sample_json("docker/docker-info.docker-cli-testdata-no-swarm.json")))
     assert found["too-little-memory"].summary.startswith("the engine has 2 GiB of memory")
     assert "one-cpu" not in found  # NCPU is 2
 
 
 def test_remote_engine_disk_is_unknown(tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
-    info = sample_json("api-info.linux-engine-20.10.json")
+    host = Scenario(tmp_path, system=False).host()
+    info = sample_json("docker/api-info.linux-engine-20.10.json")
     found = resources(seeded(host, info, "tcp://build-box:2376"))
     assert found["disk-unknown"].status is Status.INFO
     assert "another machine" in found["disk-unknown"].summary
@@ -422,8 +389,8 @@ def test_remote_engine_disk_is_unknown(tmp_path: Path) -> None:
 
 
 def test_desktop_on_a_mac_is_told_to_use_settings(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, platform="macos")
-    info = dict(info_from_text(sample("docker-info.docker-desktop-wsl2-windows.txt")))
+    host = Scenario(tmp_path, system=False).platform("macos").host()
+    info = dict(info_from_text(sample_text("docker/docker-info.docker-desktop-wsl2-windows.txt")))
     info["KernelVersion"] = "6.10.14-linuxkit"
     info["MemTotal"] = 4 * GiB  # Docker Desktop for Mac's VM, given 4 GiB in its settings
     bad = resources(seeded(host, info))["too-little-memory"]
@@ -433,7 +400,7 @@ def test_desktop_on_a_mac_is_told_to_use_settings(tmp_path: Path) -> None:
 @pytest.mark.docker
 def test_real_engine_against_the_policy(docker_engine: Engine, tmp_path: Path) -> None:
     repo = policy_repo(tmp_path, '[docker]\nmemory = "4096GB"\ndisk_free = "100000GB"\n')
-    host = docker_host(tmp_path, env=engine_env(docker_engine, tmp_path), repo=repo)
+    host = Scenario(tmp_path, system=False).docker(docker_engine).host(repo=repo)
     found = resources(host)
     assert found["too-little-memory"].status is Status.FAIL
     facts = dict(found["too-little-memory"].evidence)
@@ -445,7 +412,7 @@ def test_real_engine_against_the_policy(docker_engine: Engine, tmp_path: Path) -
 @pytest.mark.docker
 def test_real_engine_enough(docker_engine: Engine, tmp_path: Path) -> None:
     repo = policy_repo(tmp_path, '[docker]\nmemory = "1GB"\ndisk_free = "1GB"\n')
-    host = docker_host(tmp_path, env=engine_env(docker_engine, tmp_path), repo=repo)
+    host = Scenario(tmp_path, system=False).docker(docker_engine).host(repo=repo)
     found = resources(host)
     assert list(found) == ["enough"]
     assert "DockerRootDir" in dict(found["enough"].evidence)["engine data"]
@@ -456,7 +423,7 @@ def test_real_engine_enough(docker_engine: Engine, tmp_path: Path) -> None:
 
 def wsl_listing(default: str) -> str:
     """The real `wsl -l -v` output (from the samples) whose starred distro is `default`."""
-    for block in sample("wsl-l-v.observed-outputs.txt").split("# --- ")[1:]:
+    for block in sample_text("docker/wsl-l-v.observed-outputs.txt").split("# --- ")[1:]:
         lines = [ln for ln in block.splitlines()[1:] if ln.strip()]
         if any(ln.startswith("* ") and ln.split()[1] == default for ln in lines):
             return "\r\n".join(lines) + "\r\n"
@@ -467,7 +434,7 @@ def wsl_desktop(
     tmp_path: Path, settings: bytes | None, distro: str = "Ubuntu-22.04", default: str | None = None
 ) -> Host:
     """WSL with Docker Desktop on Windows; `default` makes a wsl.exe stand-in (UTF-16LE)."""
-    host = docker_host(tmp_path, platform="wsl", env={"WSL_DISTRO_NAME": distro})
+    host = Scenario(tmp_path, system=False, WSL_DISTRO_NAME=distro).platform("wsl").host()
     touch(host, DESKTOP_EXE)
     host.real("/mnt/c/Users/student").mkdir(parents=True, exist_ok=True)
     if settings is not None:
@@ -487,7 +454,7 @@ def desktop(host: Host) -> dict[str, Finding]:
 
 
 def test_real_windows_settings_integrate_this_distro(tmp_path: Path) -> None:
-    data = sample("docker-desktop-settings-store.win.bitbot.json").encode()
+    data = sample_text("docker/docker-desktop-settings-store.win.bitbot.json").encode()
     found = desktop(wsl_desktop(tmp_path, data, distro="Ubuntu-22.04"))
     assert found["integration-on"].summary == "Docker Desktop integrates with Ubuntu-22.04"
     assert found["settings"].status is Status.OK
@@ -495,7 +462,7 @@ def test_real_windows_settings_integrate_this_distro(tmp_path: Path) -> None:
 
 
 def test_real_windows_settings_leave_another_distro_out(tmp_path: Path) -> None:
-    data = sample("docker-desktop-settings-store.win.bitbot.json").encode()
+    data = sample_text("docker/docker-desktop-settings-store.win.bitbot.json").encode()
     found = desktop(wsl_desktop(tmp_path, data, distro="Debian", default="Ubuntu-22.04"))
     bad = found["integration-off"]
     assert bad.status is Status.FAIL
@@ -504,13 +471,13 @@ def test_real_windows_settings_leave_another_distro_out(tmp_path: Path) -> None:
 
 
 def test_default_distro_is_integrated_by_default(tmp_path: Path) -> None:
-    data = sample("docker-desktop-settings-store.oliversantos573.json").encode()
+    data = sample_text("docker/docker-desktop-settings-store.oliversantos573.json").encode()
     found = desktop(wsl_desktop(tmp_path, data, distro="Ubuntu", default="Ubuntu"))
     assert found["integration-on"].summary.endswith("your default WSL distro")
 
 
 def test_unknown_default_distro_is_a_warning(tmp_path: Path) -> None:
-    data = sample("docker-desktop-settings-store.oliversantos573.json").encode()
+    data = sample_text("docker/docker-desktop-settings-store.oliversantos573.json").encode()
     found = desktop(wsl_desktop(tmp_path, data, distro="Ubuntu"))  # no wsl.exe on PATH
     assert found["integration-unknown"].status is Status.WARN
 
@@ -537,9 +504,9 @@ def test_windows_containers(tmp_path: Path) -> None:
 
 
 def test_mac_template_is_not_json_until_filled(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, platform="macos")
+    host = Scenario(tmp_path, system=False).platform("macos").host()
     folder = "/home/student/Library/Group Containers/group.com.docker"
-    template = sample("docker-desktop-settings.mac-template-v15.json")
+    template = sample_text("docker/docker-desktop-settings.mac-template-v15.json")
     touch(host, f"{folder}/settings.json", template.encode())
     bad = desktop(host)["unreadable"]
     assert bad.status is Status.WARN
@@ -547,8 +514,8 @@ def test_mac_template_is_not_json_until_filled(tmp_path: Path) -> None:
 
 
 def test_mac_settings_with_too_little_memory(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, platform="macos")
-    text = sample("docker-desktop-settings.mac-template-v15.json")
+    host = Scenario(tmp_path, system=False).platform("macos").host()
+    text = sample_text("docker/docker-desktop-settings.mac-template-v15.json")
     text = text.replace("{{.Cpu}}", "1").replace("{{.DiskSizeInMb}}", "65536")
     text = text.replace("{{.MemoryInMb}}", "2048").replace("{{.HomeDir}}", "/Users/student")
     folder = "/home/student/Library/Group Containers/group.com.docker"
@@ -562,14 +529,7 @@ def test_mac_settings_with_too_little_memory(tmp_path: Path) -> None:
 
 
 def test_hyper_v_backend_on_windows_uses_desktop_limits(tmp_path: Path) -> None:
-    host = docker_host(
-        tmp_path,
-        platform="windows",
-        env={
-            "USERPROFILE": "C:\\Users\\student",
-            "APPDATA": "C:\\Users\\student\\AppData\\Roaming",
-        },
-    )
+    host = Scenario(tmp_path, system=False, USERPROFILE="C:\\Users\\student", APPDATA="C:\\Users\\student\\AppData\\Roaming").platform("windows").host()
     data = json.dumps({"wslEngineEnabled": False, "memoryMiB": 16384, "cpus": 4}).encode()
     touch(host, "C:\\Users\\student\\AppData\\Roaming\\Docker\\settings-store.json", data)
     found = desktop(host)
@@ -597,14 +557,14 @@ def test_no_settings_file_yet(tmp_path: Path) -> None:
 
 
 def test_no_docker_desktop_on_wsl_is_fine_with_an_engine_inside(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, platform="wsl", env={"WSL_DISTRO_NAME": "Ubuntu"})
+    host = Scenario(tmp_path, system=False, WSL_DISTRO_NAME="Ubuntu").platform("wsl").host()
     host.real("/mnt/c/Users/student").mkdir(parents=True)
     found = desktop(host)
     assert found["not-installed"].status is Status.INFO
 
 
 def test_linux_without_docker_desktop_is_skipped(tmp_path: Path) -> None:
-    assert DockerDesktop().skip_reason(docker_host(tmp_path)) == (
+    assert DockerDesktop().skip_reason(Scenario(tmp_path, system=False).host()) == (
         "Docker Desktop is not installed here (no ~/.docker/desktop)"
     )
 
@@ -614,7 +574,7 @@ def test_the_user_and_their_groups_come_from_the_process_when_the_environment_is
 ) -> None:
     import pwd
 
-    host = docker_host(tmp_path, env={"USER": "", "LOGNAME": ""})
+    host = Scenario(tmp_path, system=False, USER="", LOGNAME="").host()
     assert current_user(host) == pwd.getpwuid(os.getuid()).pw_name
     assert process_groups(host) == {os.getegid(), *os.getgroups()}
-    assert current_user(docker_host(tmp_path, env={"USER": "student"})) == "student"
+    assert current_user(Scenario(tmp_path, system=False, USER="student").host()) == "student"

@@ -18,19 +18,18 @@ from devdoctor.checks.docker.engine import API_CAP, api_version_for, engine
 from devdoctor.checks.docker.probe import PROBE_TIMEOUT, ProbeState, probe
 
 from tests import TESTS
-from tests.dockerhost import (
+from tests.engine import Engine
+from tests.scenario import Scenario
+from tests.scenario.sockets import (
     answer_with,
     answering_socket,
     as_nobody,
-    docker_host,
-    engine_env,
     scripted_engine,
     short_dir,
     stale_socket,
     tcp_proxy,
     wedged_socket,
 )
-from tests.engine import Engine
 
 CONFIG = "/home/student/.docker"
 
@@ -80,9 +79,7 @@ def test_docker_host_is_read_as_the_cli_reads_it(given: str, url: str) -> None:
 
 def test_docker_host_wins_over_docker_context_as_in_the_cli(tmp_path: Path) -> None:
     # docker/cli resolveContextName: a non-empty DOCKER_HOST selects the default context.
-    host = docker_host(
-        tmp_path, env={"DOCKER_HOST": "unix:///run/x.sock", "DOCKER_CONTEXT": "remote"}
-    )
+    host = Scenario(tmp_path, system=False, DOCKER_HOST="unix:///run/x.sock", DOCKER_CONTEXT="remote").host()
     (found,) = endpoints(host)
     assert found.url == "unix:///run/x.sock"
     assert found.why == "DOCKER_HOST"
@@ -91,7 +88,7 @@ def test_docker_host_wins_over_docker_context_as_in_the_cli(tmp_path: Path) -> N
 
 
 def test_docker_context_names_the_context(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_CONTEXT": "course"})
+    host = Scenario(tmp_path, system=False, DOCKER_CONTEXT="course").host()
     write_context(host.root or tmp_path, "course", "unix:///run/course.sock")
     write_config(host.root or tmp_path, {"currentContext": "other"})
     (found,) = endpoints(host)
@@ -101,7 +98,7 @@ def test_docker_context_names_the_context(tmp_path: Path) -> None:
 
 
 def test_current_context_from_config_json(tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
+    host = Scenario(tmp_path, system=False).host()
     root = host.root or tmp_path
     write_context(root, "desktop-linux", "unix:///home/student/.docker/desktop/docker.sock")
     write_config(root, {"auths": {}, "currentContext": "desktop-linux"})
@@ -113,7 +110,7 @@ def test_current_context_from_config_json(tmp_path: Path) -> None:
 
 
 def test_docker_config_moves_the_whole_folder(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_CONFIG": "/etc/dockercfg"})
+    host = Scenario(tmp_path, system=False, DOCKER_CONFIG="/etc/dockercfg").host()
     root = host.root or tmp_path
     meta = root / "etc/dockercfg/contexts/meta" / context_id("lab") / "meta.json"
     meta.parent.mkdir(parents=True)
@@ -126,14 +123,14 @@ def test_docker_config_moves_the_whole_folder(tmp_path: Path) -> None:
 
 
 def test_missing_context_is_a_problem_not_a_silent_fallback(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_CONTEXT": "gone"})
+    host = Scenario(tmp_path, system=False, DOCKER_CONTEXT="gone").host()
     (found,) = endpoints(host)
     assert found.problem == 'there is no context "gone"'
     assert found.notes == (f"no {CONFIG}/contexts/meta/{context_id('gone')}/meta.json",)
 
 
 def test_context_without_a_docker_endpoint_is_a_problem(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_CONTEXT": "k8s"})
+    host = Scenario(tmp_path, system=False, DOCKER_CONTEXT="k8s").host()
     meta = (host.root or tmp_path) / CONFIG.lstrip("/") / "contexts/meta" / context_id("k8s")
     meta.mkdir(parents=True)
     (meta / "meta.json").write_text('{"Name": "k8s", "Endpoints": {}}')
@@ -145,7 +142,7 @@ def test_context_without_a_docker_endpoint_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_broken_config_json_falls_back_to_the_defaults_with_a_note(tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
+    host = Scenario(tmp_path, system=False).host()
     write_config(host.root or tmp_path, '{"currentContext": ')
     found = endpoints(host)
     assert found[0].url == "unix:///var/run/docker.sock"
@@ -153,7 +150,7 @@ def test_broken_config_json_falls_back_to_the_defaults_with_a_note(tmp_path: Pat
 
 
 def test_default_context_name_means_the_platform_defaults(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_CONTEXT": "default"})
+    host = Scenario(tmp_path, system=False, DOCKER_CONTEXT="default").host()
     assert endpoints(host)[0].url == "unix:///var/run/docker.sock"
 
 
@@ -177,7 +174,7 @@ def test_default_context_name_means_the_platform_defaults(tmp_path: Path) -> Non
 )
 def test_platform_defaults_in_order(tmp_path: Path, platform: str, urls: list[str]) -> None:
     env = {"USERPROFILE": "C:\\Users\\student"} if platform == "windows" else {}
-    host = docker_host(tmp_path, platform=platform, env=env)
+    host = Scenario(tmp_path, system=False, **env).platform(platform).host()
     found = endpoints(host)
     assert [ep.url for ep in found] == urls
     cli = [ep.url for ep in found if ep.cli_default]
@@ -191,7 +188,7 @@ def test_the_cli_names_the_same_default_socket() -> None:
 
 
 def test_context_tls_files_are_found(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env={"DOCKER_CONTEXT": "secure"})
+    host = Scenario(tmp_path, system=False, DOCKER_CONTEXT="secure").host()
     root = host.root or tmp_path
     write_context(root, "secure", "tcp://build:2376")
     tls = root / CONFIG.lstrip("/") / "contexts/tls" / context_id("secure") / "docker"
@@ -220,7 +217,7 @@ def unix(path: Path) -> Endpoint:
 
 
 def test_no_socket_file(tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
+    host = Scenario(tmp_path, system=False).host()
     result = probe(host, unix(tmp_path / "none.sock"))
     assert result.state is ProbeState.MISSING
 
@@ -229,7 +226,7 @@ def test_socket_left_behind_refuses(tmp_path: Path) -> None:
     path = short_dir() / "docker.sock"
     try:
         stale_socket(path)
-        result = probe(docker_host(tmp_path), unix(path))
+        result = probe(Scenario(tmp_path, system=False).host(), unix(path))
     finally:
         shutil.rmtree(path.parent)
     assert result.state is ProbeState.REFUSED
@@ -238,7 +235,7 @@ def test_socket_left_behind_refuses(tmp_path: Path) -> None:
 
 def test_a_folder_where_the_socket_should_be(tmp_path: Path) -> None:
     (tmp_path / "docker.sock").mkdir()
-    result = probe(docker_host(tmp_path), unix(tmp_path / "docker.sock"))
+    result = probe(Scenario(tmp_path, system=False).host(), unix(tmp_path / "docker.sock"))
     assert result.state is ProbeState.REFUSED
     assert "is a folder, not a socket" in result.detail
 
@@ -248,7 +245,7 @@ def test_wedged_socket_is_reported_within_the_deadline(tmp_path: Path) -> None:
     try:
         with wedged_socket(path) as held:
             start = time.monotonic()
-            result = probe(docker_host(tmp_path), unix(path))
+            result = probe(Scenario(tmp_path, system=False).host(), unix(path))
             took = time.monotonic() - start
             assert held  # the server really accepted the connection
     finally:
@@ -263,7 +260,7 @@ def test_socket_that_answers_an_error(tmp_path: Path) -> None:
     answer = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 19\r\n\r\nengine is starting\n"
     try:
         with answering_socket(path, answer):
-            result = probe(docker_host(tmp_path), unix(path))
+            result = probe(Scenario(tmp_path, system=False).host(), unix(path))
     finally:
         shutil.rmtree(path.parent)
     assert result.state is ProbeState.BROKEN
@@ -275,7 +272,7 @@ def test_socket_that_closes_without_a_word(tmp_path: Path) -> None:
     path = short_dir() / "docker.sock"
     try:
         with answering_socket(path, b""):
-            result = probe(docker_host(tmp_path), unix(path))
+            result = probe(Scenario(tmp_path, system=False).host(), unix(path))
     finally:
         shutil.rmtree(path.parent)
     assert result.state is ProbeState.BROKEN
@@ -294,7 +291,7 @@ def _forbidden_socket(folder: Path) -> tuple[Path, socket.socket]:
 def test_socket_this_user_may_not_open(tmp_path: Path) -> None:
     folder = short_dir()
     path, server = _forbidden_socket(folder)
-    host = docker_host(folder)
+    host = Scenario(folder, system=False).host()
     try:
         result = as_nobody(lambda: probe(host, unix(path)))
     finally:
@@ -308,17 +305,17 @@ def test_tcp_port_nobody_listens_on(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound, never listening: connections are refused
-        result = probe(docker_host(tmp_path), Endpoint(f"tcp://127.0.0.1:{port}", "test"))
+        result = probe(Scenario(tmp_path, system=False).host(), Endpoint(f"tcp://127.0.0.1:{port}", "test"))
     assert result.state is ProbeState.REFUSED
 
 
 def test_ssh_endpoints_are_not_probed(tmp_path: Path) -> None:
-    result = probe(docker_host(tmp_path), Endpoint("ssh://me@box", "test"))
+    result = probe(Scenario(tmp_path, system=False).host(), Endpoint("ssh://me@box", "test"))
     assert result.state is ProbeState.UNPROBED
 
 
 def test_windows_pipe_is_not_probed_from_elsewhere(tmp_path: Path) -> None:
-    host = docker_host(tmp_path, platform="windows")
+    host = Scenario(tmp_path, system=False).platform("windows").host()
     result = probe(host, Endpoint("npipe:////./pipe/docker_engine", "test"))
     assert result.state is ProbeState.UNPROBED
     assert "\\\\.\\pipe\\docker_engine" in result.detail
@@ -347,7 +344,7 @@ def test_docker_is_not_imported_when_nothing_answers(tmp_path: Path) -> None:
 def test_real_engine_answers_the_ping_with_its_api_version(
     docker_engine: Engine, tmp_path: Path
 ) -> None:
-    result = probe(docker_host(tmp_path), unix(docker_engine.socket))
+    result = probe(Scenario(tmp_path, system=False).host(), unix(docker_engine.socket))
     assert result.state is ProbeState.ANSWERS
     assert result.api_version is not None and result.api_version.count(".") == 1
     assert result.seconds < 1.0
@@ -355,7 +352,7 @@ def test_real_engine_answers_the_ping_with_its_api_version(
 
 @pytest.mark.docker
 def test_one_probe_one_client_one_info_per_run(docker_engine: Engine, tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env=engine_env(docker_engine, tmp_path))
+    host = Scenario(tmp_path, system=False).docker(docker_engine).host()
     first = engine(host)
     assert first.answers
     assert engine(host) is first  # shared: a second asker gets the same answer
@@ -369,14 +366,14 @@ def test_one_probe_one_client_one_info_per_run(docker_engine: Engine, tmp_path: 
 
 @pytest.mark.docker
 def test_docker_host_socket_is_live_even_under_root(docker_engine: Engine, tmp_path: Path) -> None:
-    host = docker_host(tmp_path, env=engine_env(docker_engine, tmp_path))
+    host = Scenario(tmp_path, system=False).docker(docker_engine).host()
     assert host.root is not None
     assert engine(host).probe.path == str(docker_engine.socket)
 
 
 @pytest.mark.docker
 def test_context_socket_is_looked_for_under_root(docker_engine: Engine, tmp_path: Path) -> None:
-    host = docker_host(tmp_path)
+    host = Scenario(tmp_path, system=False).host()
     root = host.root or tmp_path
     write_context(root, "course", "unix:///run/course/docker.sock")
     write_config(root, {"currentContext": "course"})
@@ -390,7 +387,7 @@ def test_context_socket_is_looked_for_under_root(docker_engine: Engine, tmp_path
 @pytest.mark.docker
 def test_real_engine_over_tcp(docker_engine: Engine, tmp_path: Path) -> None:
     with tcp_proxy(docker_engine.socket) as port:
-        host = docker_host(tmp_path, env={"DOCKER_HOST": f"tcp://127.0.0.1:{port}"})
+        host = Scenario(tmp_path, system=False, DOCKER_HOST=f"tcp://127.0.0.1:{port}").host()
         state = engine(host)
         assert state.probe.state is ProbeState.ANSWERS
         assert state.answers, state.error
@@ -402,7 +399,7 @@ def test_the_sdk_asks_the_same_questions_where_http_client_cannot(
     docker_engine: Engine, tmp_path: Path
 ) -> None:
     # TLS endpoints and Windows pipes are asked through the docker SDK: same answers, same errors.
-    host = docker_host(tmp_path, env=engine_env(docker_engine, tmp_path))
+    host = Scenario(tmp_path, system=False).docker(docker_engine).host()
     state = engine(host)
     assert state.api is not None and state.api_version is not None
     sdk = SdkApi(make_client(host, state.endpoint, state.api_version), state.api_version)
@@ -433,7 +430,7 @@ def test_a_socket_path_longer_than_connect_takes_is_reached_through_proc(tmp_pat
     assert len(str(deep / "docker.sock").encode()) > 107
     try:
         with scripted_engine(folder / "docker.sock", answer_with(answer)):
-            host = docker_host(tmp_path, env={"DOCKER_HOST": f"unix://{deep}/docker.sock"})
+            host = Scenario(tmp_path, system=False, DOCKER_HOST=f"unix://{deep}/docker.sock").host()
             state = engine(host)
     finally:
         shutil.rmtree(folder)

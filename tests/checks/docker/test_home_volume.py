@@ -21,9 +21,8 @@ from devdoctor.host import Host
 from devdoctor.journal import entries
 from devdoctor.model import Finding, Status
 
-from tests.dockerhost import docker_host, engine_env
 from tests.engine import Engine
-from tests.fakehost import DEVDOCTOR
+from tests.scenario import Scenario
 
 pytestmark = pytest.mark.docker
 
@@ -108,7 +107,7 @@ def holder(
 
 
 def host_for(engine: Engine, tmp: Path, repo: Path | None) -> Host:
-    return docker_host(tmp, env=engine_env(engine, tmp), repo=repo)
+    return Scenario(tmp, system=False).docker(engine).host(repo=repo)
 
 
 def check(host: Host) -> dict[str, Finding]:
@@ -155,7 +154,7 @@ def test_an_absent_volume_is_found_without_the_docker_sdk(
         "from devdoctor import RunOptions\n"
         "from devdoctor.host import Host\n"
         "from devdoctor.checks.docker.home_volume import HomeVolume\n"
-        f"host = Host(env={dict(engine_env(docker_engine, tmp_path), HOME=str(tmp_path))!r},\n"
+        f"host = Host(env={Scenario(tmp_path, rooted=False).docker(docker_engine).env!r},\n"
         f"    state_dir=Path({str(tmp_path / 'state')!r}), options=RunOptions(repo={str(repo)!r}))\n"
         "print([f.code for f in HomeVolume().run(host)], 'docker' in sys.modules)\n"
     )
@@ -464,21 +463,10 @@ def test_cli_fix_and_undo(docker_engine: Engine, made: Made, tmp_path: Path) -> 
     name = made.volume()
     fill(docker_engine, name, stamp=False)
     repo = course(tmp_path, {"image": "python:3.11", "mounts": [mount(name)]}, POLICY_STAMP)
-    env = {
-        "PATH": f"{Path(DEVDOCTOR).parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "NO_COLOR": "1",
-        "DEVDOCTOR_NO_PLUGINS": "1",
-        "DEVDOCTOR_PLATFORM": "linux",
-        "DEVDOCTOR_STATE_DIR": str(tmp_path / "state"),
-        **engine_env(docker_engine, tmp_path),
-    }
+    scene = Scenario(tmp_path, rooted=False).docker(docker_engine)
 
     def devdoctor(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [DEVDOCTOR, *args, "--repo", str(repo)],
-            capture_output=True, text=True, timeout=120, env=env, check=False,
-        )  # fmt: skip
+        return scene.cli(*args, "--repo", str(repo))
 
     listed = devdoctor("check", "--only", "home-volume", "--json")
     result = json.loads(listed.stdout)["results"][0]
@@ -664,8 +652,8 @@ def test_the_variant_is_the_branch_when_no_containerenv_names_it(
     tools.mkdir()
     (tools / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
     install(docker_engine, name, "gpu", REQUIREMENTS)
-    env = {**engine_env(docker_engine, tmp_path), "PATH": str(tools)}
-    stale = check(docker_host(tmp_path, env=env, repo=repo))["stale"]
+    scene = Scenario(tmp_path, system=False, PATH=str(tools)).docker(docker_engine)
+    stale = check(scene.host(repo=repo))["stale"]
     assert "; this checkout is gpufrozen with requirements" in stale.summary
     assert dict(stale.evidence)["this checkout's variant"] == "gpufrozen (git branch gpufrozen)"
 

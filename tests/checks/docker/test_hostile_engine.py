@@ -21,11 +21,11 @@ from devdoctor.checks.docker.engine import API_CAP, engine
 from devdoctor.checks.docker.home_volume import HomeVolume
 from devdoctor.checks.docker.probe import PING_LIMIT, PROBE_TIMEOUT, ProbeState, probe
 
-from tests.dockerhost import (
+from tests.scenario import Scenario
+from tests.scenario.sockets import (
     PING_ANSWER,
     Behaviour,
     answer_with,
-    docker_host,
     drip,
     endless_body,
     garbage,
@@ -161,7 +161,7 @@ def test_too_many_headers_on_the_ping_is_broken(tmp_path: Path, folder: Path) ->
     sock = folder / "docker.sock"
     flood = b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 200 + b"Content-Length: 2\r\n\r\nOK"
     with scripted_engine(sock, hang, ping=answer_with(flood)):
-        found = probe(docker_host(tmp_path), Endpoint(f"unix://{sock}", "test", live=True))
+        found = probe(Scenario(tmp_path, system=False).host(), Endpoint(f"unix://{sock}", "test", live=True))
     assert found.state is ProbeState.BROKEN
     assert "not valid HTTP (got more than 100 headers)" in found.detail
 
@@ -170,7 +170,7 @@ def test_info_that_is_not_json_is_an_error(tmp_path: Path, folder: Path) -> None
     sock = folder / "docker.sock"
     text = b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot json!"
     with scripted_engine(sock, answer_with(text)):
-        state = engine(docker_host(tmp_path, env={"DOCKER_HOST": f"unix://{sock}"}))
+        state = engine(Scenario(tmp_path, system=False, DOCKER_HOST=f"unix://{sock}").host())
     assert not state.answers
     assert state.error == "GET /info: the answer is not JSON"
 
@@ -196,7 +196,7 @@ def test_an_engine_that_refuses_the_capped_version_is_asked_at_its_own(
 
     newer = PING_ANSWER.replace(b"Api-Version: 1.41", b"Api-Version: 1.52")
     with scripted_engine(folder / "docker.sock", versioned, ping=answer_with(newer)):
-        host = docker_host(tmp_path, env={"DOCKER_HOST": f"unix://{folder}/docker.sock"})
+        host = Scenario(tmp_path, system=False, DOCKER_HOST=f"unix://{folder}/docker.sock").host()
         state = engine(host)
     assert state.answers, state.error
     assert state.api_version == "1.41"
@@ -236,7 +236,7 @@ def test_home_volume_questions_are_bounded_too(tmp_path: Path, folder: Path) -> 
     (repo / ".devcontainer/devcontainer.json").write_text('{"image": "python:3.11"}')
     with scripted_engine(folder / "docker.sock", containers_endless):
         env = {"DOCKER_HOST": f"unix://{folder}/docker.sock"}
-        found = list(HomeVolume().run(docker_host(tmp_path, env=env, repo=repo)))
+        found = list(HomeVolume().run(Scenario(tmp_path, system=False, **env).host(repo=repo)))
     (finding,) = found
     assert finding.code == "home-volume/unreadable"
     assert finding.summary.startswith(

@@ -18,7 +18,7 @@ from devdoctor.checks.docker.stamp import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.dockerhost import docker_host
+from tests.scenario import Scenario
 
 NAMES = st.text(
     alphabet=st.characters(categories=("L", "N"), include_characters="-_.+@"),
@@ -99,13 +99,13 @@ def test_the_checkouts_hash_is_what_sha256sum_prints(tmp_path: Path) -> None:
         "cat requirements.txt dev.txt | sha256sum | cut -d' ' -f1",
         shell=True, cwd=repo, capture_output=True, text=True, check=True, timeout=30,
     ).stdout.strip()  # fmt: skip
-    host = docker_host(tmp_path, repo=repo)
+    host = Scenario(tmp_path, system=False).host(repo=repo)
     assert requirements_hash(host) == (printed, "sha256 of requirements.txt + dev.txt")
 
 
 def test_a_missing_requirement_file_makes_the_hash_unknown(tmp_path: Path) -> None:
     repo = tmp_path / "course"
     repo.mkdir()
-    digest, why = requirements_hash(docker_host(tmp_path, repo=repo))
+    digest, why = requirements_hash(Scenario(tmp_path, system=False).host(repo=repo))
     assert digest is None
     assert why.startswith("unknown: cannot read requirements.txt")

@@ -11,31 +11,26 @@ from pathlib import Path
 import pytest
 
 from tests import TESTS
-from tests.checks.gpu.gpuhost import (
-    COURSE,
-    GpuHost,
-    docker_answers,
-    h100_answers,
-    h100_host,
-    replay,
-    wsl_host,
-)
-from tests.fakehost import DEVDOCTOR
+from tests.scenario import Scenario
+from tests.scenario.captured import GPU_COURSE, docker_answers, h100_answers
 
 SMOKE = TESTS.parent / "scripts" / "gpu-smoke"
 UUID = "GPU-00000000-1111-2222-3333-444444444444"
 
 
-def check(fake: GpuHost, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DEVDOCTOR, "check", "--only", "gpu-driver,gpu-toolkit", "--root", str(fake.root),
-         "--repo", str(COURSE), *args],
-        env=fake.env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+
+def machine(tmp: Path) -> Scenario:
+    """A captured machine with only its stand-ins on PATH, reading the captured GPU course."""
+    return Scenario(tmp, system=False).given(repo=GPU_COURSE)
+
+def check(fake: Scenario, *args: str) -> subprocess.CompletedProcess[str]:
+    return fake.cli(
+        "check", "--only", "gpu-driver,gpu-toolkit", "--repo", str(GPU_COURSE), *args, timeout=60
+    )
 
 
 def test_h100_host_as_printed(tmp_path: Path) -> None:
-    done = check(h100_host(tmp_path))
+    done = check(machine(tmp_path).gpu("h100"))
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[:2] == [
@@ -45,7 +40,7 @@ def test_h100_host_as_printed(tmp_path: Path) -> None:
 
 
 def test_json_names_the_variant_and_leaks_no_uuid(tmp_path: Path) -> None:
-    done = check(h100_host(tmp_path), "--json")
+    done = check(machine(tmp_path).gpu("h100"), "--json")
     data = json.loads(done.stdout)
     assert data["host"]["variant"] == "gpu"
     statuses = {r["id"]: r["status"] for r in data["results"]}
@@ -54,7 +49,7 @@ def test_json_names_the_variant_and_leaks_no_uuid(tmp_path: Path) -> None:
 
 
 def test_wsl_with_docker_desktop(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = machine(tmp_path).gpu("wsl")
     fake.program("docker", docker_answers("docker-info.desktop-wsl2.derived.json"))
     done = check(fake)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -62,24 +57,23 @@ def test_wsl_with_docker_desktop(tmp_path: Path) -> None:
 
 
 def test_no_gpu_student_is_not_alarmed(tmp_path: Path) -> None:
-    done = check(GpuHost(tmp_path))
+    done = check(machine(tmp_path))
     assert done.returncode == 0
     assert "[SKIP] gpu-driver   the cpu configuration does not use a GPU" in done.stdout
 
 
 def test_no_driver_is_one_cause(tmp_path: Path) -> None:
-    done = check(GpuHost(tmp_path), "--config", "gpu")
+    done = check(machine(tmp_path), "--config", "gpu")
     assert done.returncode == 1
     assert "[SKIP] gpu-toolkit  needs gpu-driver, which failed" in done.stdout
 
 
 def test_report_keeps_gpu_uuids_out(tmp_path: Path) -> None:
-    fake = h100_host(tmp_path)
+    fake = machine(tmp_path).gpu("h100")
     out = tmp_path / "report.txt"
-    done = subprocess.run(
-        [DEVDOCTOR, "report", "--only", "gpu-driver,gpu-toolkit", "--root", str(fake.root),
-         "--repo", str(COURSE), "--output", str(out)],
-        env=fake.env, capture_output=True, text=True, timeout=60, check=False,
+    done = fake.cli(
+        "report", "--only", "gpu-driver,gpu-toolkit", "--repo", str(GPU_COURSE),
+        "--output", str(out), timeout=60,
     )  # fmt: skip
     text = out.read_text()
     assert "devdoctor-signature: gpu-toolkit/no-toolkit" in text, done.stderr
@@ -101,10 +95,10 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_gpu_smoke_installs_offline_and_prints_both(tmp_path: Path, wheelhouse: Path) -> None:
-    bin_dir = tmp_path / "bin"
-    replay(bin_dir / "nvidia-smi", h100_answers())
+    stand_ins = Scenario(tmp_path, rooted=False)
+    stand_ins.program("nvidia-smi", h100_answers())
     env = {
-        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "PATH": f"{stand_ins.bin}:/usr/bin:/bin",
         "HOME": str(tmp_path / "home"),
         "LANG": "C.UTF-8",
         "TMPDIR": str(tmp_path),

@@ -10,16 +10,8 @@ from devdoctor import Finding, Host, Status
 from devdoctor.checks.gpu import explain_docker_error, predict_docker_error
 from devdoctor.checks.gpu.gpu_toolkit import GpuToolkit
 
-from tests.checks.gpu.gpuhost import (
-    COURSE,
-    SAMPLES,
-    Answer,
-    GpuHost,
-    docker_answers,
-    h100_host,
-    h200_answers,
-    wsl_host,
-)
+from tests.scenario import Answer, Scenario
+from tests.scenario.captured import GPU, GPU_COURSE, docker_answers, h200_answers
 
 PLAIN = "api-info.linux-engine-20.10.json"
 RUNTIME = "docker-info.nvidia-runtime.derived.json"
@@ -28,26 +20,31 @@ DESKTOP = "docker-info.desktop-wsl2.derived.json"
 GPU_RUN = "run --rm --pull=never --gpus=all --entrypoint nvidia-smi ghcr.io/synerbi/sirf:petric -L"
 
 
+
+def machine(tmp: Path) -> Scenario:
+    """A captured machine with only its stand-ins on PATH, reading the captured GPU course."""
+    return Scenario(tmp, system=False).given(repo=GPU_COURSE)
+
 def run(host: Host) -> dict[str, Finding]:
     check = GpuToolkit()
     assert check.skip_reason(host) is None
     return {f.slug: f for f in check.run(host)}
 
 
-def h200(tmp: Path, info: str | None, **docker: object) -> GpuHost:
-    fake = GpuHost(tmp)
+def h200(tmp: Path, info: str | None, **docker: object) -> Scenario:
+    fake = machine(tmp)
     fake.program("nvidia-smi", h200_answers())
     fake.program("docker", docker_answers(info, **docker))  # type: ignore[arg-type]
     return fake
 
 
-def hook(fake: GpuHost) -> None:
+def hook(fake: Scenario) -> None:
     """nvidia-container-runtime-hook where the toolkit's package puts it."""
     fake.file("/usr/bin/nvidia-container-runtime-hook").chmod(0o755)
 
 
 def test_h100_without_docker_or_toolkit(tmp_path: Path) -> None:
-    found = run(h100_host(tmp_path).host())
+    found = run(machine(tmp_path).gpu("h100").host())
     finding = found["no-toolkit"]
     assert finding.status is Status.FAIL
     assert finding.summary == (
@@ -74,7 +71,7 @@ def test_engine_with_the_nvidia_runtime(tmp_path: Path) -> None:
 
 def test_runtime_in_daemon_json_but_not_in_the_engine(tmp_path: Path) -> None:
     fake = h200(tmp_path, PLAIN)
-    fake.file("/etc/docker/daemon.json", (SAMPLES / "docker/daemon.json.nvidia-runtime-default.json").read_bytes())
+    fake.file("/etc/docker/daemon.json", (GPU / "docker/daemon.json.nvidia-runtime-default.json").read_bytes())
     hook(fake)
     found = run(fake.host())
     assert found["restart-docker"].status is Status.WARN
@@ -88,10 +85,10 @@ def test_engine_discovering_cdi_devices(tmp_path: Path) -> None:
 
 def test_cdi_spec_on_disk_the_engine_reads(tmp_path: Path) -> None:
     # The docker/cli fixture with its NVIDIA device taken out: only the spec on disk names one.
-    info = (SAMPLES / "docker" / WITH_CDI).read_text().replace('"nvidia.com/gpu=gpu0"', '"x.com/y=z"')
+    info = (GPU / "docker" / WITH_CDI).read_text().replace('"nvidia.com/gpu=gpu0"', '"x.com/y=z"')
     fake = h200(tmp_path, WITH_CDI)
     fake.program("docker", {"info --format {{json .}}": Answer(info.encode())})
-    fake.file("/etc/cdi/nvidia.yaml", (SAMPLES / "cdi/nvidia.yaml").read_bytes())
+    fake.file("/etc/cdi/nvidia.yaml", (GPU / "cdi/nvidia.yaml").read_bytes())
     found = run(fake.host())
     assert "CDI (nvidia.com/gpu=0, nvidia.com/gpu=all)" in found["ready"].summary
     assert "cdi-lost-at-boot" not in found
@@ -99,7 +96,7 @@ def test_cdi_spec_on_disk_the_engine_reads(tmp_path: Path) -> None:
 
 def test_cdi_spec_only_in_var_run_is_lost_at_boot(tmp_path: Path) -> None:
     fake = h200(tmp_path, WITH_CDI)
-    fake.file("/var/run/cdi/nvidia.yaml", (SAMPLES / "cdi/nvidia.yaml").read_bytes())
+    fake.file("/var/run/cdi/nvidia.yaml", (GPU / "cdi/nvidia.yaml").read_bytes())
     found = run(fake.host())
     assert found["cdi-lost-at-boot"].status is Status.WARN
     fake.file("/usr/lib/systemd/system/nvidia-cdi-refresh.service", "[Unit]\n")
@@ -108,13 +105,13 @@ def test_cdi_spec_only_in_var_run_is_lost_at_boot(tmp_path: Path) -> None:
 
 def test_cdi_specs_an_old_engine_does_not_read(tmp_path: Path) -> None:
     fake = h200(tmp_path, RUNTIME)
-    fake.file("/etc/cdi/nvidia.yaml", (SAMPLES / "cdi/nvidia.yaml").read_bytes())
+    fake.file("/etc/cdi/nvidia.yaml", (GPU / "cdi/nvidia.yaml").read_bytes())
     found = run(fake.host())
     assert found["cdi-off"].status is Status.INFO
 
 
 def test_docker_desktop_on_wsl(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = machine(tmp_path).gpu("wsl")
     fake.program("docker", docker_answers(DESKTOP))
     found = run(fake.host())
     assert set(found) == {"desktop"}
@@ -136,7 +133,7 @@ def test_no_engine_but_the_toolkit(tmp_path: Path) -> None:
 
 
 def test_no_engine_on_wsl_waits_for_docker_desktop(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = machine(tmp_path).gpu("wsl")
     fake.program("docker", docker_answers(None))
     assert run(fake.host())["engine-unknown"].status is Status.WARN
 
@@ -152,7 +149,7 @@ def test_runtime_nvidia_in_run_args_without_the_runtime(tmp_path: Path) -> None:
         "docker run will fail for runArgs --runtime=nvidia: Unknown runtime specified nvidia"
     )
     # A current engine words it differently (what users of Docker 2x report).
-    newer = (SAMPLES / "docker" / PLAIN).read_text().replace("20.10.24+dfsg1", "28.0.0")
+    newer = (GPU / "docker" / PLAIN).read_text().replace("20.10.24+dfsg1", "28.0.0")
     fake.program("docker", {"info --format {{json .}}": Answer(newer.encode())})
     assert predict_docker_error(fake.host(repo=repo), ["--runtime=nvidia"]) == (
         "unknown or invalid runtime name: nvidia"
@@ -194,14 +191,14 @@ def test_predicted_docker_errors(
 
 
 def test_prediction_without_a_driver(tmp_path: Path) -> None:
-    fake = GpuHost(tmp_path)
+    fake = machine(tmp_path)
     fake.program("docker", docker_answers(PLAIN))
     hook(fake)
     assert predict_docker_error(fake.host(), ["--gpus", "all"]) == (
         "nvidia-container-cli: initialization error: load library failed: libnvidia-ml.so.1: "
         "cannot open shared object file: no such file or directory"
     )
-    mac = GpuHost(tmp_path / "mac", platform="macos")
+    mac = machine(tmp_path / "mac").platform("macos")
     assert predict_docker_error(mac.host(), ["--gpus", "all"]) == (
         'could not select device driver "" with capabilities: [[gpu]]'
     )
@@ -234,7 +231,7 @@ def test_every_predicted_error_is_explained() -> None:
 
 def course_with_local_image(tmp: Path) -> Path:
     repo = tmp / "course"
-    shutil.copytree(COURSE, repo)
+    shutil.copytree(GPU_COURSE, repo)
     return repo
 
 
@@ -295,7 +292,7 @@ def test_windows_itself_with_docker_desktop(tmp_path: Path) -> None:
     """devdoctor in PowerShell: nvidia-smi from the Windows driver on PATH, Docker Desktop."""
     from devdoctor.checks.gpu.gpu_driver import GpuDriver
 
-    fake = GpuHost(tmp_path, platform="windows")
+    fake = machine(tmp_path).platform("windows")
     fake.program("nvidia-smi", h200_answers())
     fake.program("docker", docker_answers(DESKTOP))
     host = fake.host()
@@ -311,9 +308,7 @@ def test_devcontainer_quotes_the_error_this_engine_prints_for_the_flags(tmp_path
 
     from devdoctor.checks.course.devcontainer import Devcontainer
 
-    from tests.checks.gpu.gpuhost import GpuHost, docker_answers
-
-    fake = GpuHost(tmp_path)  # no NVIDIA driver at all
+    fake = machine(tmp_path)  # no NVIDIA driver at all
     fake.program("docker", docker_answers("api-info.linux-engine-20.10.json"))
     repo = tmp_path / "course"
     (repo / ".devcontainer").mkdir(parents=True)

@@ -20,7 +20,7 @@ from devdoctor.checks.gpu.toolkit import parse_cdi_spec, parse_engine_info
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.checks.gpu.gpuhost import H100, SAMPLES, h100_answers, h200_answers
+from tests.scenario.captured import GPU, H100, h100_answers, h200_answers
 
 H100_UUID = "GPU-00000000-1111-2222-3333-444444444444"
 H200_UUID = "GPU-ec0fe4cb-a050-e8ba-a083-96c9e73a3732"
@@ -143,7 +143,7 @@ def test_real_failures_are_named(args: str, slug: str) -> None:
 
 
 def test_driver_not_loaded_by_text_or_code() -> None:
-    said = (SAMPLES / "failures/no-communication.stdout").read_bytes()
+    said = (GPU / "failures/no-communication.stdout").read_bytes()
     by_text = failure(Completed(("nvidia-smi",), 255, said))
     assert by_text.slug == "no-communication"
     assert "kernel module" in by_text.detail
@@ -157,17 +157,17 @@ def test_first_line_never_carries_a_uuid() -> None:
 
 
 def test_engine_json_samples() -> None:
-    pretty = parse_engine_info((SAMPLES / "docker/docker-info.docker-cli-testdata-with-devices.json").read_text())
+    pretty = parse_engine_info((GPU / "docker/docker-info.docker-cli-testdata-with-devices.json").read_text())
     assert pretty.answered and pretty.cdi_dirs == ("/etc/cdi", "/var/run/cdi")
     assert "nvidia.com/gpu=gpu0" in pretty.cdi_devices
     down = parse_engine_info(
-        (SAMPLES / "docker/docker-info.no-daemon.stdout").read_text(), "Cannot connect"
+        (GPU / "docker/docker-info.no-daemon.stdout").read_text(), "Cannot connect"
     )
     assert (down.answered, down.problem) == (False, "Cannot connect")
 
 
 def test_cdi_spec_shapes() -> None:
-    spec = parse_cdi_spec((SAMPLES / "cdi/nvidia.yaml").read_text(), "/etc/cdi/nvidia.yaml")
+    spec = parse_cdi_spec((GPU / "cdi/nvidia.yaml").read_text(), "/etc/cdi/nvidia.yaml")
     assert spec is not None and spec.qualified == ["nvidia.com/gpu=0", "nvidia.com/gpu=all"]
     sorted_keys = "cdiVersion: 0.5.0\ndevices:\n- containerEdits:\n    deviceNodes:\n    - path: /dev/nvidia0\n  name: gpu0\nkind: nvidia.com/gpu\n"
     spec = parse_cdi_spec(sorted_keys, "/var/run/cdi/nvidia.yaml")

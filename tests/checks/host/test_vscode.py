@@ -10,19 +10,19 @@ from devdoctor import Status
 from devdoctor.checks.host.vscode import Vscode, read_install
 
 from tests import TESTS
-from tests.fakehost import FakeHost, windows_host, wsl_host
+from tests.scenario import Answer, Scenario
 
 SAMPLE = TESTS / "samples" / "vscode" / "extensions.json"
 PROFILE = "mnt/c/Users/student"
 
 
-def _extensions(fake: FakeHost, home: str = PROFILE) -> Path:
+def _extensions(fake: Scenario, home: str = PROFILE) -> Path:
     folder = fake.root / home / ".vscode" / "extensions"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def _codes(fake: FakeHost, **options: object) -> dict[str, Status]:
+def _codes(fake: Scenario, **options: object) -> dict[str, Status]:
     return {f.code: f.status for f in Vscode().run(fake.host(**options))}
 
 
@@ -37,7 +37,7 @@ def _course(tmp: Path, policy: str) -> Path:
 def test_wsl_reads_the_windows_profile_and_holds_the_course_to_its_least_version(
     tmp_path: Path,
 ) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     shutil.copy(SAMPLE, _extensions(fake))
     repo = _course(tmp_path, 'schema = 1\n[vscode]\nmin_extension = "0.400.0"\n')
     findings = list(Vscode().run(fake.host(repo=str(repo))))
@@ -49,7 +49,7 @@ def test_wsl_reads_the_windows_profile_and_holds_the_course_to_its_least_version
 
 
 def test_without_a_least_version_any_dev_containers_is_ok(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     shutil.copy(SAMPLE, _extensions(fake))
     codes = _codes(fake, repo=str(tmp_path / "no-repo"))
     assert codes["vscode/ok"] is Status.OK
@@ -57,7 +57,7 @@ def test_without_a_least_version_any_dev_containers_is_ok(tmp_path: Path) -> Non
 
 
 def test_missing_extensions_each_say_how_to_install_them(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     records = [r for r in json.loads(SAMPLE.read_text()) if "remote" not in r["identifier"]["id"]]
     (_extensions(fake) / "extensions.json").write_text(json.dumps(records))
     findings = {f.code: f for f in Vscode().run(fake.host(repo=str(tmp_path / "no-repo")))}
@@ -69,7 +69,7 @@ def test_missing_extensions_each_say_how_to_install_them(tmp_path: Path) -> None
 
 
 def test_older_vs_code_without_extensions_json_is_read_from_folder_names(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     folder = _extensions(fake)
     for name in (
         "ms-vscode-remote.remote-containers-0.300.0",
@@ -84,23 +84,23 @@ def test_older_vs_code_without_extensions_json_is_read_from_folder_names(tmp_pat
 
 
 def test_no_vs_code_at_all_is_a_warning_with_the_install_step(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     (finding,) = Vscode().run(fake.host(repo=str(tmp_path / "no-repo")))
     assert finding.code == "vscode/not-installed" and finding.status is Status.WARN
     assert "on Windows (not inside WSL)" in finding.detail
 
 
 def test_windows_reads_userprofile_and_says_when_code_is_not_on_path(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path)
+    fake = Scenario(tmp_path).windows()
     shutil.copy(SAMPLE, _extensions(fake))
     codes = _codes(fake, repo=str(tmp_path / "no-repo"))
     assert codes == {"vscode/ok": Status.OK, "vscode/no-code-command": Status.INFO}
-    fake.standin("code", "1.95.3\n")
+    fake.program("code", Answer("1.95.3\n"))
     assert "vscode/no-code-command" not in _codes(fake, repo=str(tmp_path / "no-repo"))
 
 
 def test_broken_extensions_json_falls_back_to_the_folders(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     folder = _extensions(fake)
     (folder / "extensions.json").write_bytes(b"[{not json")
     (folder / "ms-vscode-remote.remote-containers-0.402.0").mkdir()
@@ -115,7 +115,7 @@ def test_inside_a_container_it_does_not_apply(tmp_path: Path) -> None:
     from devdoctor.registry import Loaded
     from devdoctor.runner import run_checks
 
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     fake.env["DEVDOCTOR_PLATFORM"] = "container"
     (result,) = run_checks([Loaded(Vscode())], fake.host()).results
     assert result.status is Status.SKIP and "computer itself" in (result.skip_reason or "")

@@ -10,7 +10,7 @@ from devdoctor import Finding, Status
 from devdoctor.checks.image.dockerfile_layout import DockerfileLayout
 from devdoctor.checks.image.requirements_pins import RequirementsPins
 
-from tests.courserepo import by_code, codes, course_env, make_repo, run_check
+from tests.scenario import Scenario, by_code, codes
 
 CONFIG = {
     "dockerComposeFile": "docker-compose.yml",
@@ -37,9 +37,9 @@ DOCKERFILE = (
 
 def check(tmp_path: Path, cls: type[DockerfileLayout] | type[RequirementsPins],
           files: dict[str, str]) -> list[Finding]:
-    env = course_env(tmp_path)
-    repo = make_repo(tmp_path, env, files, config=CONFIG)
-    return run_check(cls(), repo, env)
+    scene = Scenario(tmp_path, rooted=False)
+    repo = scene.course(files, config=CONFIG)
+    return scene.check(cls(), repo=repo)
 
 
 def course(**changes: str) -> dict[str, str]:

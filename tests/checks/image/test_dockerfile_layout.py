@@ -16,7 +16,7 @@ from devdoctor.options import RunOptions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.courserepo import by_code, codes, course_env, make_repo, run_check
+from tests.scenario import Scenario, by_code, codes
 
 CONFIG = {
     "build": {"dockerfile": "Dockerfile", "context": ".."},
@@ -35,9 +35,9 @@ GOOD_SCRIPT = "#!/bin/bash\nset -e\npip install --user -r requirements.txt\n"
 
 def layout(tmp_path: Path, files: dict[str, str], config: object = None) -> list[Finding]:
     tmp_path.mkdir(parents=True, exist_ok=True)
-    env = course_env(tmp_path)
-    repo = make_repo(tmp_path, env, files, config=CONFIG if config is None else config)
-    return run_check(DockerfileLayout(), repo, env)
+    scene = Scenario(tmp_path, rooted=False)
+    repo = scene.course(files, config=CONFIG if config is None else config)
+    return scene.check(DockerfileLayout(), repo=repo)
 
 
 def course(**changes: str) -> dict[str, str]:
@@ -190,8 +190,8 @@ def test_any_files_give_findings_never_an_exception(
     (scratch_course / "requirements.txt").write_text(requirements, errors="surrogatepass")
     (scratch_course / ".devcontainer/Dockerfile").write_text("\n".join(dockerfile), errors="surrogatepass")
     (scratch_course / ".devcontainer/install.sh").write_text(script, errors="surrogatepass")
-    env = course_env(scratch_course.parent)
+    scene = Scenario(scratch_course.parent, rooted=False)
     for check in (DockerfileLayout(), RequirementsPins()):
-        host = Host(env=env, options=RunOptions(repo=str(scratch_course), course=True))
+        host = Host(env=scene.env, options=RunOptions(repo=str(scratch_course), course=True))
         findings = list(check.run(host))
         assert findings and all(f.code.startswith(check.id + "/") for f in findings)

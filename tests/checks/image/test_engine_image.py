@@ -15,19 +15,18 @@ from devdoctor import Status
 from devdoctor.checks.image.dockerfile_layout import DockerfileLayout
 from devdoctor.checks.image.requirements_pins import RequirementsPins
 
-from tests.courserepo import by_code, course_env, devdoctor, make_repo, run_check
 from tests.engine import Engine
 from tests.pyindex import Index
+from tests.scenario import Scenario, by_code
 
 pytestmark = pytest.mark.docker
 FLOATING = "python:3"
 
 
-def engine_env(tmp_path: Path, engine: Engine, **extra: str) -> dict[str, str]:
-    env = course_env(tmp_path, DOCKER_HOST=engine.base_url,
-                     DOCKER_CONFIG=str(engine.docker_config), **extra)
-    env["PATH"] = f"{Path(engine.docker_cli).parent}:{env['PATH']}"
-    return env
+def engine_scene(tmp_path: Path, engine: Engine, **extra: str) -> Scenario:
+    scene = Scenario(tmp_path, rooted=False, **extra).docker(engine)
+    scene.env["PATH"] = f"{Path(engine.docker_cli).parent}:{scene.env['PATH']}"
+    return scene
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +45,13 @@ def test_a_local_base_image_tells_its_python_and_id(docker_engine: Engine, pytho
     index = Index(tmp_path / "index")
     index.wheel("goodpkg", "1.0.0")
     with index.serve() as url:
-        env = engine_env(tmp_path, docker_engine, PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url)
+        scene = engine_scene(tmp_path, docker_engine, PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url)
         files = {"requirements.txt": "goodpkg>=1.0\n",
                  ".devcontainer/Dockerfile": f"FROM {FLOATING}\nCOPY requirements.txt /tmp/\n"}
-        repo = make_repo(tmp_path, env, files,
+        repo = scene.course(files,
                          config={"build": {"dockerfile": "Dockerfile", "context": ".."}})
-        pins = run_check(RequirementsPins(), repo, env, deep=True)
-        layout = run_check(DockerfileLayout(), repo, env, deep=True)
+        pins = scene.check(RequirementsPins(), repo=repo, deep=True)
+        layout = scene.check(DockerfileLayout(), repo=repo, deep=True)
     ok = by_code(pins, "requirements-pins/resolves")
     assert ok.summary == "every requirement installs from wheels for Python 3.12"
     assert "PYTHON_VERSION in the local image python:3" in dict(ok.evidence)["target"]
@@ -72,14 +71,14 @@ def test_fix_from_a_running_container_reads_its_freeze_as_the_container_user(doc
     docker_engine.docker("run", "-d", "--name", name, "--network", "none",
                          docker_engine.tiny_image, "sh", "-c", script)
     try:
-        env = engine_env(tmp_path, docker_engine)
+        scene = engine_scene(tmp_path, docker_engine)
         config = {"image": "python:3.11-slim-bookworm", "remoteUser": "vscode"}
-        repo = make_repo(tmp_path, env, {"requirements.txt": "nlpkit<4  # NLP\n"}, config=config)
+        repo = scene.course({"requirements.txt": "nlpkit<4  # NLP\n"}, config=config)
         for _ in range(50):  # the script writes pip before it sleeps
             if docker_engine.docker("exec", name, "test", "-x", "/usr/local/bin/pip",
                                     check=False).returncode == 0:
                 break
-        done = devdoctor(env, "fix", "requirements-pins", "--from", name, "--course", "--yes",
+        done = scene.cli("fix", "requirements-pins", "--from", name, "--course", "--yes",
                          "--repo", str(repo))
         assert done.returncode == 0, done.stdout + done.stderr
         text = (repo / "requirements.txt").read_text()

@@ -13,9 +13,9 @@ from devdoctor import Finding, Status
 from devdoctor.checks.image.image_resolve import parse_report
 from devdoctor.checks.image.requirements_pins import RequirementsPins
 
-from tests.courserepo import by_code, course_env, devdoctor, make_repo, run_check
 from tests.engine import Engine, PythonImage
 from tests.pyindex import Index, incident_index
+from tests.scenario import Scenario, by_code
 
 CONFIG = {"build": {"dockerfile": "Dockerfile", "context": ".."}}
 
@@ -27,13 +27,12 @@ def index_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def course(tmp_path: Path, engine: Engine, url: str, base: str, requirements: str):  # type: ignore[no-untyped-def]
-    env = course_env(tmp_path, DOCKER_HOST=engine.base_url, DOCKER_CONFIG=str(engine.docker_config),
-                     PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url)
-    env["PATH"] = f"{Path(engine.docker_cli).parent}:{env['PATH']}"
+    scene = Scenario(tmp_path, rooted=False, PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url).docker(engine)
+    scene.env["PATH"] = f"{Path(engine.docker_cli).parent}:{scene.env['PATH']}"
     files = {"requirements.txt": requirements,
              ".devcontainer/Dockerfile": f"FROM {base}\nCOPY requirements.txt /tmp/\n"
              "RUN pip install -r /tmp/requirements.txt\n"}
-    return make_repo(tmp_path, env, files, config=CONFIG), env
+    return scene.course(files, config=CONFIG), scene
 
 
 def image_findings(findings: list[Finding]) -> list[Finding]:
@@ -44,8 +43,8 @@ def image_findings(findings: list[Finding]) -> list[Finding]:
 def test_the_incident_in_the_image_names_the_old_sdist_whose_build_fails(
     tmp_path: Path, docker_engine: Engine, python_image: PythonImage, index_url: str
 ) -> None:
-    repo, env = course(tmp_path, docker_engine, index_url, python_image.ref, "spacyish<4.0\n")
-    found = by_code(run_check(RequirementsPins(), repo, env, deep=True),
+    repo, scene = course(tmp_path, docker_engine, index_url, python_image.ref, "spacyish<4.0\n")
+    found = by_code(scene.check(RequirementsPins(), repo=repo, deep=True),
                     "requirements-pins/image-build-fails")
     assert found.status is Status.FAIL
     assert found.summary == (
@@ -59,9 +58,9 @@ def test_the_incident_in_the_image_names_the_old_sdist_whose_build_fails(
 def test_a_release_without_a_wheel_is_named_as_a_source_build(
     tmp_path: Path, docker_engine: Engine, python_image: PythonImage, index_url: str
 ) -> None:
-    repo, env = course(tmp_path, docker_engine, index_url, python_image.ref,
+    repo, scene = course(tmp_path, docker_engine, index_url, python_image.ref,
                        "buildable>=0.1\ngoodpkg>=1.0\n")
-    findings = run_check(RequirementsPins(), repo, env, deep=True)
+    findings = scene.check(RequirementsPins(), repo=repo, deep=True)
     found = by_code(findings, "requirements-pins/image-builds-from-source")
     assert found.status is Status.WARN
     assert found.summary == (
@@ -75,8 +74,8 @@ def test_a_release_without_a_wheel_is_named_as_a_source_build(
 def test_wheels_for_everything_in_the_image_is_ok(
     tmp_path: Path, docker_engine: Engine, python_image: PythonImage, index_url: str
 ) -> None:
-    repo, env = course(tmp_path, docker_engine, index_url, python_image.ref, "goodpkg>=1.0\n")
-    findings = run_check(RequirementsPins(), repo, env, deep=True)
+    repo, scene = course(tmp_path, docker_engine, index_url, python_image.ref, "goodpkg>=1.0\n")
+    findings = scene.check(RequirementsPins(), repo=repo, deep=True)
     assert [(f.code, f.status) for f in image_findings(findings)] == [
         ("requirements-pins/image-wheels", Status.OK)
     ]
@@ -87,9 +86,9 @@ def test_wheels_for_everything_in_the_image_is_ok(
 def test_an_image_the_engine_does_not_have_is_never_pulled_nor_resolved_in(
     tmp_path: Path, docker_engine: Engine, index_url: str
 ) -> None:
-    repo, env = course(tmp_path, docker_engine, index_url, "python:3.11-slim-bookworm",
+    repo, scene = course(tmp_path, docker_engine, index_url, "python:3.11-slim-bookworm",
                        "goodpkg>=1.0\n")
-    assert image_findings(run_check(RequirementsPins(), repo, env, deep=True)) == []
+    assert image_findings(scene.check(RequirementsPins(), repo=repo, deep=True)) == []
     listed = docker_engine.docker("image", "ls", "--format", "{{.Repository}}").stdout.decode()
     assert "python" not in listed.replace("devdoctor-test/python", "")
 
@@ -98,8 +97,8 @@ def test_an_image_the_engine_does_not_have_is_never_pulled_nor_resolved_in(
 def test_check_deep_from_the_command_line_in_the_image(
     tmp_path: Path, docker_engine: Engine, python_image: PythonImage, index_url: str
 ) -> None:
-    repo, env = course(tmp_path, docker_engine, index_url, python_image.ref, "spacyish<4.0\n")
-    done = devdoctor(env, "check", "--course", "--deep", "--repo", str(repo),
+    repo, scene = course(tmp_path, docker_engine, index_url, python_image.ref, "spacyish<4.0\n")
+    done = scene.cli("check", "--course", "--deep", "--repo", str(repo),
                      "--only", "requirements-pins")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "pip builds spacyish-1.1.0.tar.gz from source and that fails" in done.stdout
@@ -144,9 +143,9 @@ def test_fix_from_a_local_image_pins_from_its_real_pip_freeze(
         docker_engine.docker("commit", name, frozen)
     finally:
         docker_engine.docker("rm", "-f", name, check=False)
-    repo, env = course(tmp_path, docker_engine, "http://127.0.0.1:9/simple/", python_image.ref,
+    repo, scene = course(tmp_path, docker_engine, "http://127.0.0.1:9/simple/", python_image.ref,
                        "nlpkit<4  # NLP\n")
-    done = devdoctor(env, "fix", "requirements-pins", "--from", frozen, "--course", "--yes",
+    done = scene.cli("fix", "requirements-pins", "--from", frozen, "--course", "--yes",
                      "--repo", str(repo))
     docker_engine.docker("image", "rm", frozen, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -13,8 +13,8 @@ import pytest
 from devdoctor.checks.image.pin_fix import parse_freeze, pin_file
 from devdoctor.checks.image.requirements import parse_text
 
-from tests.courserepo import course_env, devdoctor, git, make_repo
 from tests.pyindex import Index
+from tests.scenario import Scenario
 
 CONFIG = {"image": "python:3.11-slim-bookworm"}
 REQUIREMENTS = (
@@ -62,15 +62,15 @@ def frozen_python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield python
 
 
-def course(tmp_path: Path, requirements: str = REQUIREMENTS) -> tuple[Path, dict[str, str]]:
-    env = course_env(tmp_path)
-    repo = make_repo(tmp_path, env, {"requirements.txt": requirements}, config=CONFIG)
-    return repo, env
+def course(tmp_path: Path, requirements: str = REQUIREMENTS) -> tuple[Path, Scenario]:
+    scene = Scenario(tmp_path, rooted=False)
+    repo = scene.course({"requirements.txt": requirements}, config=CONFIG)
+    return repo, scene
 
 
 def test_fix_from_a_python_pins_the_file_and_undo_puts_it_back(tmp_path: Path, frozen_python: str) -> None:
-    repo, env = course(tmp_path)
-    done = devdoctor(env, "fix", "requirements-pins", "--from", frozen_python, "--course", "--yes",
+    repo, scene = course(tmp_path)
+    done = scene.cli("fix", "requirements-pins", "--from", frozen_python, "--course", "--yes",
                      "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (repo / "requirements.txt").read_text() == (
@@ -83,19 +83,19 @@ def test_fix_from_a_python_pins_the_file_and_undo_puts_it_back(tmp_path: Path, f
         "requirements above bring in\n"
         "dep==1.0.0\n"
     )
-    check = devdoctor(env, "check", "--course", "--repo", str(repo), "--only", "requirements-pins")
+    check = scene.cli("check", "--course", "--repo", str(repo), "--only", "requirements-pins")
     assert check.returncode == 0, check.stdout
-    elsewhere = devdoctor(env, "undo", "--yes")  # not in the course repository: says where
+    elsewhere = scene.cli("undo", "--yes")  # not in the course repository: says where
     assert elsewhere.returncode == 4 and f"--repo {repo}" in elsewhere.stdout
-    undone = devdoctor(env, "undo", "--yes", "--repo", str(repo))
+    undone = scene.cli("undo", "--yes", "--repo", str(repo))
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert (repo / "requirements.txt").read_text() == REQUIREMENTS
-    assert git(repo, env, "status", "--porcelain") == ""
+    assert scene.git("status", "--porcelain", repo=repo) == ""
 
 
 def test_fix_with_constraints_writes_a_constraints_file_the_requirements_refer_to(tmp_path: Path, frozen_python: str) -> None:
-    repo, env = course(tmp_path, "nlpkit\n")
-    done = devdoctor(env, "fix", "requirements-pins", "--from", frozen_python, "--constraints",
+    repo, scene = course(tmp_path, "nlpkit\n")
+    done = scene.cli("fix", "requirements-pins", "--from", frozen_python, "--constraints",
                      "--course", "--yes", "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (repo / "requirements.txt").read_text() == "-c constraints.txt\nnlpkit==2.0.0\n"
@@ -104,11 +104,11 @@ def test_fix_with_constraints_writes_a_constraints_file_the_requirements_refer_t
 
 
 def test_a_source_that_is_nothing_known_offers_no_fix_and_says_why(tmp_path: Path) -> None:
-    repo, env = course(tmp_path, "nlpkit\n")
-    env["PATH"] = f"{tmp_path}:{env['PATH']}"
+    repo, scene = course(tmp_path, "nlpkit\n")
+    scene.env["PATH"] = f"{tmp_path}:{scene.env['PATH']}"
     (tmp_path / "docker").write_text("#!/bin/sh\necho 'Error: No such object' >&2\nexit 1\n")
     (tmp_path / "docker").chmod(0o755)
-    done = devdoctor(env, "fix", "requirements-pins", "--from", "course/dl101:cpufrozen",
+    done = scene.cli("fix", "requirements-pins", "--from", "course/dl101:cpufrozen",
                      "--course", "--yes", "--repo", str(repo))
     assert (repo / "requirements.txt").read_text() == "nlpkit\n"
     assert "cannot pin from --from: course/dl101:cpufrozen is not a Python here" in done.stdout
@@ -118,7 +118,7 @@ def test_a_source_that_is_nothing_known_offers_no_fix_and_says_why(tmp_path: Pat
 def test_fix_from_a_local_image_runs_a_throwaway_container_never_pulling(tmp_path: Path) -> None:
     """The docker CLI is a stand-in here (the test engine has no image with Python); what it
     is asked is recorded, and its answer is a real freeze captured from the venv test."""
-    repo, env = course(tmp_path, "nlpkit<4  # NLP\n")
+    repo, scene = course(tmp_path, "nlpkit<4  # NLP\n")
     log = tmp_path / "docker.log"
     (tmp_path / "docker").write_text(
         "#!/bin/sh\n"
@@ -130,8 +130,8 @@ def test_fix_from_a_local_image_runs_a_throwaway_container_never_pulling(tmp_pat
         "esac\nexit 2\n"
     )
     (tmp_path / "docker").chmod(0o755)
-    env["PATH"] = f"{tmp_path}:{env['PATH']}"
-    done = devdoctor(env, "fix", "requirements-pins", "--from", "course/dl101:cpufrozen",
+    scene.env["PATH"] = f"{tmp_path}:{scene.env['PATH']}"
+    done = scene.cli("fix", "requirements-pins", "--from", "course/dl101:cpufrozen",
                      "--course", "--yes", "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (repo / "requirements.txt").read_text().startswith("nlpkit==2.0.0  # NLP\n")

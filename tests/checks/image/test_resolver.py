@@ -16,8 +16,8 @@ from devdoctor.checks.image.base_image import read_base, wheel_platforms
 from devdoctor.checks.image.requirements_pins import RequirementsPins
 from devdoctor.checks.image.resolver import classify_failure
 
-from tests.courserepo import by_code, course_env, devdoctor, make_repo, run_check
 from tests.pyindex import incident_index
+from tests.scenario import Scenario, by_code
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "image"
 CONFIG = {"build": {"dockerfile": "Dockerfile", "context": ".."}}
@@ -38,16 +38,16 @@ def index_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def env_for(tmp_path: Path, url: str) -> dict[str, str]:
+def scene_for(tmp_path: Path, url: str) -> Scenario:
     # PIP_CONFIG_FILE: this machine's pip.conf must not add indexes or constraints.
-    return course_env(tmp_path, PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url)
+    return Scenario(tmp_path, rooted=False, PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url)
 
 
 def deep(tmp_path: Path, url: str, requirements: str, base: str = "python:3.11-slim-bookworm"):  # type: ignore[no-untyped-def]
-    env = env_for(tmp_path, url)
+    scene = scene_for(tmp_path, url)
     files = {"requirements.txt": requirements, ".devcontainer/Dockerfile": dockerfile(base)}
-    repo = make_repo(tmp_path, env, files, config=CONFIG)
-    return run_check(RequirementsPins(), repo, env, deep=True)
+    repo = scene.course(files, config=CONFIG)
+    return scene.check(RequirementsPins(), repo=repo, deep=True)
 
 
 def test_the_incident_an_open_requirement_walks_back_to_sdists_only(tmp_path: Path, index_url: str) -> None:
@@ -81,11 +81,11 @@ def test_wheels_for_everything_is_ok_and_says_what_pip_chose(tmp_path: Path, ind
 
 def test_a_known_bad_release_the_resolver_chooses_fails(tmp_path: Path, index_url: str) -> None:
     policy = '[requirements]\nknown_bad = [{ name = "goodpkg", version = "1.2.0", reason = "breaks lecture 3" }]\n'
-    env = env_for(tmp_path, index_url)
+    scene = scene_for(tmp_path, index_url)
     files = {"requirements.txt": "goodpkg>=1.0\n", ".devdoctor.toml": policy,
              ".devcontainer/Dockerfile": dockerfile("python:3.11-slim")}
-    repo = make_repo(tmp_path, env, files, config=CONFIG)
-    findings = run_check(RequirementsPins(), repo, env, deep=True)
+    repo = scene.course(files, config=CONFIG)
+    findings = scene.check(RequirementsPins(), repo=repo, deep=True)
     found = by_code(findings, "requirements-pins/known-bad-chosen")
     assert found.status is Status.FAIL
     assert "goodpkg==1.2.0" in found.summary
@@ -162,9 +162,9 @@ def test_wheel_platforms_name_every_manylinux_tag_pip_must_accept() -> None:
 
 
 def test_check_deep_from_the_command_line(tmp_path: Path, index_url: str) -> None:
-    env = env_for(tmp_path, index_url)
+    scene = scene_for(tmp_path, index_url)
     files = {"requirements.txt": "spacyish<4.0\n", ".devcontainer/Dockerfile": dockerfile("python:3.11-slim")}
-    repo = make_repo(tmp_path, env, files, config=CONFIG)
-    done = devdoctor(env, "check", "--course", "--deep", "--repo", str(repo), "--only", "requirements-pins")
+    repo = scene.course(files, config=CONFIG)
+    done = scene.cli("check", "--course", "--deep", "--repo", str(repo), "--only", "requirements-pins")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "pip cannot install these requirements from wheels for Python 3.11" in done.stdout

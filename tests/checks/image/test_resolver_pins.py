@@ -12,8 +12,8 @@ import pytest
 from devdoctor import Status
 from devdoctor.checks.image.requirements_pins import RequirementsPins
 
-from tests.courserepo import by_code, course_env, devdoctor, git, make_repo, run_check
 from tests.pyindex import Index
+from tests.scenario import Scenario, by_code
 
 CONFIG = {"image": "python:3.11-slim-bookworm"}
 REQUIREMENTS = (
@@ -40,10 +40,10 @@ def index_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def course(tmp_path: Path, url: str, requirements: str = REQUIREMENTS):  # type: ignore[no-untyped-def]
-    env = course_env(tmp_path, PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url)
-    repo = make_repo(tmp_path, env, {"requirements.txt": requirements}, config=CONFIG)
-    return repo, env
+def course(tmp_path: Path, url: str, requirements: str = REQUIREMENTS) -> tuple[Path, Scenario]:
+    scene = Scenario(tmp_path, rooted=False, PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url)
+    repo = scene.course({"requirements.txt": requirements}, config=CONFIG)
+    return repo, scene
 
 
 PINNED = (
@@ -60,8 +60,8 @@ PINNED = (
 
 
 def test_check_deep_offers_the_versions_the_resolver_chose(tmp_path: Path, index_url: str) -> None:
-    repo, env = course(tmp_path, index_url)
-    findings = run_check(RequirementsPins(), repo, env, deep=True)
+    repo, scene = course(tmp_path, index_url)
+    findings = scene.check(RequirementsPins(), repo=repo, deep=True)
     assert by_code(findings, "requirements-pins/resolves").status is Status.OK
     open_ = by_code(findings, "requirements-pins/open")
     assert open_.fix is not None
@@ -72,31 +72,31 @@ def test_check_deep_offers_the_versions_the_resolver_chose(tmp_path: Path, index
 
 
 def test_a_plain_check_runs_no_resolver_and_offers_no_resolver_fix(tmp_path: Path, index_url: str) -> None:
-    repo, env = course(tmp_path, index_url)
-    findings = run_check(RequirementsPins(), repo, env)
+    repo, scene = course(tmp_path, index_url)
+    findings = scene.check(RequirementsPins(), repo=repo)
     assert by_code(findings, "requirements-pins/open").fix is None
     assert all("resolve" not in f.code for f in findings)
 
 
 def test_fix_deep_writes_the_pins_and_undo_puts_the_file_back(tmp_path: Path, index_url: str) -> None:
-    repo, env = course(tmp_path, index_url)
-    done = devdoctor(env, "fix", "requirements-pins", "--deep", "--course", "--yes",
+    repo, scene = course(tmp_path, index_url)
+    done = scene.cli("fix", "requirements-pins", "--deep", "--course", "--yes",
                      "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (repo / "requirements.txt").read_text() == PINNED
     assert "+nlpkit==3.0.0  # the NLP lectures" in done.stdout  # the diff shown before applying
-    check = devdoctor(env, "check", "--course", "--deep", "--repo", str(repo),
+    check = scene.cli("check", "--course", "--deep", "--repo", str(repo),
                       "--only", "requirements-pins")
     assert check.returncode == 0, check.stdout
-    undone = devdoctor(env, "undo", "--yes", "--repo", str(repo))
+    undone = scene.cli("undo", "--yes", "--repo", str(repo))
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert (repo / "requirements.txt").read_text() == REQUIREMENTS
-    assert git(repo, env, "status", "--porcelain") == ""
+    assert scene.git("status", "--porcelain", repo=repo) == ""
 
 
 def test_fix_deep_with_constraints_moves_the_rest_to_a_constraints_file(tmp_path: Path, index_url: str) -> None:
-    repo, env = course(tmp_path, index_url, "nlpkit\n")
-    done = devdoctor(env, "fix", "requirements-pins", "--deep", "--constraints", "--course",
+    repo, scene = course(tmp_path, index_url, "nlpkit\n")
+    done = scene.cli("fix", "requirements-pins", "--deep", "--constraints", "--course",
                      "--yes", "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (repo / "requirements.txt").read_text() == "-c constraints.txt\nnlpkit==4.1.0\n"
@@ -104,7 +104,7 @@ def test_fix_deep_with_constraints_moves_the_rest_to_a_constraints_file(tmp_path
 
 
 def test_a_resolve_that_fails_offers_no_pins(tmp_path: Path, index_url: str) -> None:
-    repo, env = course(tmp_path, index_url, "nlpkit\nnosuchproject\n")
-    findings = run_check(RequirementsPins(), repo, env, deep=True)
+    repo, scene = course(tmp_path, index_url, "nlpkit\nnosuchproject\n")
+    findings = scene.check(RequirementsPins(), repo=repo, deep=True)
     assert by_code(findings, "requirements-pins/resolve-failed").status is Status.FAIL
     assert by_code(findings, "requirements-pins/open").fix is None

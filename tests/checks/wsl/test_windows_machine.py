@@ -13,8 +13,8 @@ from devdoctor.checks.wsl.wsl_version import WslVersion
 from devdoctor.model import Finding, Status
 from devdoctor.process import Completed
 
-from tests.checks.wsl.standins import answering, calls, powershell, sample, wsl_exe
-from tests.fakehost import FakeHost, windows_host, wsl_host
+from tests.scenario import Answer, Scenario, sample
+from tests.scenario.captured import wsl_exe_answers
 
 WSL1_KERNEL = (
     "Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) (gcc version 5.4.0 (GCC) ) "
@@ -22,12 +22,12 @@ WSL1_KERNEL = (
 )
 
 
-def by_slug(fake: FakeHost) -> dict[str, Finding]:
+def by_slug(fake: Scenario) -> dict[str, Finding]:
     return {f.slug: f for f in WslVersion().run(fake.host())}
 
 
 def done(name: str, rc: int) -> Completed:
-    return Completed(("wsl.exe", "--version"), rc, out_bytes=sample(name))
+    return Completed(("wsl.exe", "--version"), rc, out_bytes=sample(f"wsl/{name}"))
 
 
 def test_store_wsl_version_read_by_shape_in_any_language() -> None:
@@ -42,27 +42,27 @@ def test_inbox_wsl_rejects_version_and_utf8_is_read_too() -> None:
     inbox = parse_wsl_version(done("wsl-version.inbox.utf16le", 4294967295 & 0xFF))
     assert inbox.kind == "inbox"
     assert inbox.said.endswith("--version")
-    utf8 = sample("wsl-version.store.utf16le").decode("utf-16-le").encode()
+    utf8 = sample("wsl/wsl-version.store.utf16le").decode("utf-16-le").encode()
     store = parse_wsl_version(Completed(("wsl.exe",), 0, out_bytes=utf8))  # WSL_UTF8=1 honoured
     assert store.version == "2.0.14.0"
 
 
 def test_error_codes_not_words() -> None:
-    text = sample("wsl-l-v.hcs-not-installed.utf16le").decode("utf-16-le")
+    text = sample("wsl/wsl-l-v.hcs-not-installed.utf16le").decode("utf-16-le")
     assert error_codes(text) == ("HCS_E_HYPERV_NOT_INSTALLED",)
-    text = sample("wsl-set-version.virtualization-off.utf16le").decode("utf-16-le")
+    text = sample("wsl/wsl-set-version.virtualization-off.utf16le").decode("utf-16-le")
     assert error_codes(text) == ("0x80370102",)
     assert error_codes("WslRegisterDistribution failed with error: 0x8007019E") == ("0x8007019e",)
 
 
 def test_powershell_answer_and_reg_fallback_parse() -> None:
-    said = parse_powershell(sample("powershell.vmp-off.json").decode())
+    said = parse_powershell(sample("wsl/powershell.vmp-off.json").decode())
     assert said["hypervisor"] is False and said["firmware"] is True
     assert said["features"] == {"VirtualMachinePlatform": 2, "Microsoft-Windows-Subsystem-Linux": 1}
     assert "desktop" not in said  # null: Docker Desktop is not installed
     assert parse_powershell("17179869184\r\n") == {"ram": 17179869184}
     assert parse_powershell("Get-CimInstance : Access denied") == {}
-    values = parse_reg_query(sample("reg-query.windows-nt-currentversion.txt").decode())
+    values = parse_reg_query(sample("wsl/reg-query.windows-nt-currentversion.txt").decode())
     assert (values["CurrentBuild"], values["UBR"], values["DisplayVersion"]) == (
         "22631",
         "0xb2d",
@@ -71,9 +71,9 @@ def test_powershell_answer_and_reg_fallback_parse() -> None:
 
 
 def test_powershell_healthy_store_wsl(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path)
-    wsl_exe(fake)
-    powershell(fake, "powershell.healthy.json")
+    fake = Scenario(tmp_path).windows()
+    fake.program("wsl.exe", wsl_exe_answers())
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.healthy.json")))
     found = by_slug(fake)
     assert found["virtualization"].status is Status.OK
     assert found["store-wsl"].summary == "WSL v2.0.14.0 from the Microsoft Store"
@@ -82,9 +82,11 @@ def test_powershell_healthy_store_wsl(tmp_path: Path) -> None:
 
 
 def test_virtualization_off_in_firmware(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path)
-    wsl_exe(fake, listing=(sample("wsl-l-v.ubuntu-wsl1.utf16le"), 0))
-    powershell(fake, "powershell.virtualization-off.json")
+    fake = Scenario(tmp_path).windows()
+    fake.program(
+        "wsl.exe", wsl_exe_answers(listing=Answer(sample("wsl/wsl-l-v.ubuntu-wsl1.utf16le")))
+    )
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.virtualization-off.json")))
     found = by_slug(fake)
     off = found["virtualization-off"]
     assert off.status is Status.FAIL
@@ -95,9 +97,11 @@ def test_virtualization_off_in_firmware(tmp_path: Path) -> None:
 
 
 def test_virtual_machine_platform_off(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path)
-    wsl_exe(fake, listing=(sample("wsl-l-v.hcs-not-installed.utf16le"), 1))
-    powershell(fake, "powershell.vmp-off.json")
+    fake = Scenario(tmp_path).windows()
+    fake.program(
+        "wsl.exe", wsl_exe_answers(listing=Answer(sample("wsl/wsl-l-v.hcs-not-installed.utf16le"), rc=1))
+    )
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.vmp-off.json")))
     found = by_slug(fake)
     assert found["vmp-off"].status is Status.FAIL
     assert "wsl.exe --install --no-distribution" in found["vmp-off"].detail
@@ -105,18 +109,18 @@ def test_virtual_machine_platform_off(tmp_path: Path) -> None:
 
 
 def test_hypervisor_launch_type_off(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path)
-    wsl_exe(fake)
-    powershell(fake, "powershell.hypervisor-off.json")
+    fake = Scenario(tmp_path).windows()
+    fake.program("wsl.exe", wsl_exe_answers())
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.hypervisor-off.json")))
     found = by_slug(fake)
     assert "bcdedit /set hypervisorlaunchtype auto" in found["hypervisor-off"].detail
 
 
 def test_wsl_feature_missing_by_error_code_only(tmp_path: Path) -> None:
     """No PowerShell answer: the code in wsl.exe's output still names the cause."""
-    fake = windows_host(tmp_path)
-    off = (sample("wsl-l-v.feature-off.utf16le"), 1)
-    wsl_exe(fake, version=off, listing=off)
+    fake = Scenario(tmp_path).windows()
+    off = Answer(sample("wsl/wsl-l-v.feature-off.utf16le"), rc=1)
+    fake.program("wsl.exe", wsl_exe_answers(version=off, listing=off))
     found = by_slug(fake)
     feature = found["wsl-feature-off"]
     assert feature.status is Status.FAIL
@@ -126,20 +130,22 @@ def test_wsl_feature_missing_by_error_code_only(tmp_path: Path) -> None:
 
 
 def test_inbox_wsl_warns_with_the_update_command(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path)
-    wsl_exe(fake, version=(sample("wsl-version.inbox.utf16le"), 255))
-    powershell(fake, "powershell.healthy.json")
+    fake = Scenario(tmp_path).windows()
+    fake.program(
+        "wsl.exe", wsl_exe_answers(version=Answer(sample("wsl/wsl-version.inbox.utf16le"), rc=255))
+    )
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.healthy.json")))
     found = by_slug(fake)
     assert found["inbox-wsl"].status is Status.WARN
     assert "wsl --update" in found["inbox-wsl"].detail
 
 
 def test_inside_wsl1_says_why_wsl2_cannot_start(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
-    fake.file("/proc/version").write_text(WSL1_KERNEL)
+    fake = Scenario(tmp_path).wsl()
+    fake.path("/proc/version").write_text(WSL1_KERNEL)
     del fake.env["WSL_INTEROP"]
-    powershell(fake, "powershell.virtualization-off.json")
-    wsl_exe(fake)
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.virtualization-off.json")))
+    fake.program("wsl.exe", wsl_exe_answers())
     found = by_slug(fake)
     assert found["wsl1"].status is Status.FAIL
     assert found["virtualization-off"].status is Status.FAIL
@@ -147,9 +153,12 @@ def test_inside_wsl1_says_why_wsl2_cannot_start(tmp_path: Path) -> None:
 
 
 def test_inside_wsl2_asks_wsl_exe_with_utf8_passed_through(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
+    fake = Scenario(tmp_path).wsl()
     seen = tmp_path / "env"
-    answering(fake, "wsl.exe", {"--version": (sample("wsl-version.store.utf16le"), 0)})
+    fake.program(
+        "wsl.exe",
+        {"--version": Answer(sample("wsl/wsl-version.store.utf16le")), "*": Answer(rc=1)},
+    )
     script = fake.bin / "wsl.exe"
     script.write_text(
         script.read_text().replace("#!/bin/sh\n", f"#!/bin/sh\necho \"$WSLENV\" > '{seen}'\n")
@@ -161,33 +170,31 @@ def test_inside_wsl2_asks_wsl_exe_with_utf8_passed_through(tmp_path: Path) -> No
 
 
 def test_one_round_trip_cached_only_when_healthy(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path)
-    wsl_exe(fake)
-    answering(fake, "powershell.exe", {"*": (sample("powershell.virtualization-off.json"), 0)})
+    fake = Scenario(tmp_path).windows()
+    fake.program("wsl.exe", wsl_exe_answers())
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.virtualization-off.json")))
     by_slug(fake)
     by_slug(fake)
-    assert len(calls(fake, "powershell.exe")) == 2  # broken: asked again, to see the repair
-    answering(fake, "powershell.exe", {"*": (sample("powershell.healthy.json"), 0)})
+    assert len(fake.calls("powershell.exe")) == 2  # broken: asked again, to see the repair
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.healthy.json")))
     by_slug(fake)
     found = by_slug(fake)
-    assert len(calls(fake, "powershell.exe")) == 3  # healthy: the day-old answer is reused
+    assert len(fake.calls("powershell.exe")) == 3  # healthy: the day-old answer is reused
     assert dict(found["virtualization"].evidence)["asked"].endswith(", cached")
     cache = json.loads((fake.state / "cache/windows-host.json").read_text())
     assert cache["hypervisor"] is True
 
 
 def test_reg_exe_gives_the_versions_when_powershell_is_missing(tmp_path: Path) -> None:
-    fake = windows_host(tmp_path)
-    wsl_exe(fake)
-    answering(
-        fake,
+    fake = Scenario(tmp_path).windows()
+    fake.program("wsl.exe", wsl_exe_answers())
+    fake.program(
         "reg.exe",
         {
-            "query HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion": (
-                sample("reg-query.windows-nt-currentversion.txt"),
-                0,
+            "query HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion": Answer(
+                sample("wsl/reg-query.windows-nt-currentversion.txt")
             ),
-            "*": (sample("reg-query.docker-desktop-displayversion.txt"), 0),
+            "*": Answer(sample("wsl/reg-query.docker-desktop-displayversion.txt")),
         },
     )
     lines = dict(report_lines(fake.host()))
@@ -198,8 +205,8 @@ def test_reg_exe_gives_the_versions_when_powershell_is_missing(tmp_path: Path) -
 
 
 def test_report_header_inside_wsl_uses_the_running_kernel(tmp_path: Path) -> None:
-    fake = wsl_host(tmp_path)
-    powershell(fake, "powershell.virtualization-off.json")
+    fake = Scenario(tmp_path).wsl()
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.virtualization-off.json")))
     lines = dict(report_lines(fake.host()))
     assert lines["Windows"] == "Windows 10 22H2, build 19045.3803"
     assert lines["WSL kernel"] == "5.15.153.1-microsoft-standard-WSL2"
@@ -208,9 +215,9 @@ def test_report_header_inside_wsl_uses_the_running_kernel(tmp_path: Path) -> Non
 
 def test_report_header_survives_redaction(tmp_path: Path) -> None:
     """A four-part version like 2.0.14.0 would read as an IP address: it is written v2.0.14.0."""
-    fake = windows_host(tmp_path)
-    wsl_exe(fake)
-    powershell(fake, "powershell.healthy.json")
+    fake = Scenario(tmp_path).windows()
+    fake.program("wsl.exe", wsl_exe_answers())
+    fake.program("powershell.exe", Answer(sample("wsl/powershell.healthy.json")))
     done = fake.cli("report", "--format", "text", "--repo", str(tmp_path / "no-repo"))
     assert "Windows: Windows 11 23H2, build 22631.2861" in done.stdout
     assert "WSL: v2.0.14.0 (Microsoft Store)" in done.stdout
@@ -232,8 +239,8 @@ def test_each_error_code_names_its_cause_in_any_language(
 ) -> None:
     """The words around the code are localised (here: French); only the code is read."""
     said = f"Le sous-système Windows pour Linux a échoué.\r\nCode d'erreur : Wsl/Service/{code}\r\n"
-    fake = windows_host(tmp_path)
-    wsl_exe(fake, listing=(said.encode("utf-16-le"), 1))
+    fake = Scenario(tmp_path).windows()
+    fake.program("wsl.exe", wsl_exe_answers(listing=Answer(said.encode("utf-16-le"), rc=1)))
     found = by_slug(fake)[slug]
     assert found.status is Status.FAIL
     assert fix in found.detail

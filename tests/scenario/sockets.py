@@ -1,4 +1,4 @@
-"""Real sockets and hosts for the Docker tests: wedged, stale, forbidden, proxied to the engine.
+"""Docker endpoints that misbehave, on real sockets: wedged, stale, hostile, proxied, forbidden.
 
 Every socket here is a real Unix or TCP socket: a thread that accepts and never answers is how
 Docker Desktop looks while it starts or hangs; a socket file nobody listens on is what a
@@ -8,63 +8,18 @@ stopped daemon leaves behind; a socket the test user may not open is a missing d
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import pickle
-import re
 import select
 import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from devdoctor import RunOptions
-from devdoctor.host import Host
-
-from tests import TESTS
-from tests.engine import Engine
-
-SAMPLES = TESTS / "samples" / "docker"
 NOBODY = 65534
 T = TypeVar("T")
-
-
-def docker_host(
-    tmp: Path,
-    *,
-    env: dict[str, str] | None = None,
-    platform: str = "linux",
-    repo: Path | None = None,
-    options: dict[str, object] | None = None,
-) -> Host:
-    """A Host on a fake root under tmp, HOME=/home/student, a PATH without docker."""
-    root = tmp / "root"
-    (root / "home/student").mkdir(parents=True, exist_ok=True)
-    empty_bin = tmp / "empty-bin"
-    empty_bin.mkdir(exist_ok=True)
-    base = {
-        "PATH": str(empty_bin),
-        "HOME": "/home/student",
-        "USER": "student",
-        "DEVDOCTOR_PLATFORM": platform,
-        "DEVDOCTOR_NO_PLUGINS": "1",
-    }
-    host = Host(
-        root=root,
-        env={**base, **(env or {})},
-        state_dir=tmp / "state",
-        options=RunOptions(repo=str(repo) if repo else str(tmp / "no-repo"), **(options or {})),  # type: ignore[arg-type]
-    )
-    return host
-
-
-def engine_env(engine: Engine, tmp: Path) -> dict[str, str]:
-    """Point devdoctor at the test engine, with an empty DOCKER_CONFIG."""
-    config = tmp / "docker-config"
-    config.mkdir(parents=True, exist_ok=True)
-    return {"DOCKER_HOST": engine.base_url, "DOCKER_CONFIG": str(config)}
 
 
 def short_dir() -> Path:
@@ -296,51 +251,3 @@ def as_nobody(work: Callable[[], T], groups: tuple[int, ...] = ()) -> T:
     if kind != "ok":
         raise AssertionError(f"the child running as nobody failed: {value}")
     return value  # type: ignore[no-any-return]
-
-
-_SIZE = re.compile(r"^([\d.]+)\s*([KMGT]i?B)$")
-_FACTORS = {"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
-
-
-def info_from_text(text: str) -> dict[str, Any]:
-    """The fields devdoctor reads from a `docker info` transcript, as info() names them."""
-    fields = {
-        "Server Version": "ServerVersion",
-        "Kernel Version": "KernelVersion",
-        "Operating System": "OperatingSystem",
-        "OSType": "OSType",
-        "Architecture": "Architecture",
-        "Name": "Name",
-        "Docker Root Dir": "DockerRootDir",
-    }
-    info: dict[str, Any] = {"Labels": []}
-    in_labels = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if line.startswith(" Labels:"):
-            in_labels = True
-            continue
-        if in_labels and line.startswith("  ") and "=" in stripped:
-            info["Labels"].append(stripped)
-            continue
-        in_labels = False
-        key, _, value = stripped.partition(": ")
-        if line.startswith(" ") and not line.startswith("  ") and key in fields:
-            info[fields[key]] = value
-        elif key == "CPUs":
-            info["NCPU"] = int(value)
-        elif key == "Total Memory":
-            match = _SIZE.match(value)
-            assert match, value
-            info["MemTotal"] = int(float(match.group(1)) * _FACTORS[match.group(2)])
-    return info
-
-
-def sample(name: str) -> str:
-    """A sample file's text."""
-    return (SAMPLES / name).read_text(encoding="utf-8")
-
-
-def sample_json(name: str) -> Any:
-    """A sample JSON file's value."""
-    return json.loads(sample(name))
