@@ -14,8 +14,7 @@ import contextlib
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__
 
@@ -29,8 +28,7 @@ PLUGINS_NAME = "devdoctor-plugins.json"
 READ_LIMIT = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Described:
+class Described(NamedTuple):
     """A check as `list` and `explain` show it."""
 
     id: str
@@ -79,7 +77,7 @@ def describe(ids: list[str], specs: dict[str, str], folder: str) -> list[Describ
     from .registry import builtin_check
 
     described = [Described.of(builtin_check(cid)) for cid in ids]
-    _write(cache, {"key": key, "checks": [asdict(d) for d in described]})
+    _write(cache, {"key": key, "checks": [d._asdict() for d in described]})
     return described
 
 

@@ -16,8 +16,7 @@ import threading
 import time
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple
 
 OUTPUT_LIMIT = 16 * 1024 * 1024
 """The most a command may print on each stream; past it, it is stopped (a stand-in printing
@@ -29,8 +28,7 @@ _spawning = threading.Condition()
 _in_flight = 0  # Popen calls started and not yet tracked
 
 
-@dataclass(frozen=True)
-class Completed:
+class Completed(NamedTuple):
     """What a command did. `rc` is None when it was killed at its deadline or never started."""
 
     argv: tuple[str, ...]

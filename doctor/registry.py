@@ -13,8 +13,7 @@ import importlib
 import os
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .model import CHECK_ID, Check, Scope
 
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 GROUP = "devdoctor.checks"
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(NamedTuple):
     """A check ready to run, and where it came from ("builtin" or "package 1.2").
 
     A built-in may stand for itself by what the catalogue says of it (`spec` names its class):
@@ -50,8 +48,7 @@ class Loaded:
 _IMPORTING = threading.Lock()
 
 
-@dataclass(frozen=True)
-class LoadError:
+class LoadError(NamedTuple):
     """A plugin that could not be used, shown as an error row."""
 
     id: str
@@ -181,8 +178,7 @@ def load_checks(
     return loaded, errors
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
     """An entry point as the cache keeps it: its name, its `module:attr` and its package."""
 
     name: str

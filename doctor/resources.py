@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .host import Host, Platform
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
     """A number and where it came from, so every figure devdoctor shows can say how it knows."""
 
     value: int | None

@@ -11,9 +11,7 @@ import contextlib
 import queue
 import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from .host import Host, Platform
 from .model import Finding, Result, Run, Scope, Status
@@ -22,13 +20,17 @@ from .registry import Loaded, LoadError
 SETTLE = 0.05
 
 
-@dataclass
 class _Slot:
-    loaded: Loaded
-    done: threading.Event = field(default_factory=threading.Event)
-    started: float | None = None
-    thread_ident: int | None = None
-    result: Result | None = None
+    """One check's place in the run: filled in by its thread, read by the main loop."""
+
+    __slots__ = ("done", "loaded", "result", "started", "thread_ident")
+
+    def __init__(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.done = threading.Event()
+        self.started: float | None = None
+        self.thread_ident: int | None = None
+        self.result: Result | None = None
 
 
 def run_checks(
@@ -178,6 +180,8 @@ def _work_on(
             )
         deliver(slot, _result(slot.loaded, findings=findings, started=slot.started))
     except BaseException as exc:  # a check's bug (even sys.exit) is an error row, not a crash
+        import traceback
+
         line = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         deliver(
             slot,

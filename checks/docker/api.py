@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ANSWER_LIMIT = 8 * 1024 * 1024
 """Bytes an answer body may have (docker info is a few KiB; thousands of containers fit)."""
@@ -35,8 +34,7 @@ class DeadlinePassed(ApiError):
     """No complete answer before the deadline."""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Where to connect: a Unix socket path (connectable, see endpoint.connectable) or TCP."""
 
     unix: str | None = None
@@ -44,8 +42,7 @@ class Target:
     port: int = 0
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """A complete answer: status, the headers devdoctor reads (lower-case names), the body."""
 
     status: int

@@ -12,11 +12,9 @@ a socket named by DOCKER_HOST is a live address of this session, used as written
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from devdoctor import Host, Platform
 
@@ -25,8 +23,7 @@ UNIX_PATH_MAX = 107
 """The longest socket path connect() takes (sun_path is 108 bytes with its NUL)."""
 
 
-@dataclass(frozen=True)
-class TlsFiles:
+class TlsFiles(NamedTuple):
     """Client certificates for a tcp:// endpoint (paths are host paths; they are not secrets)."""
 
     ca: str | None
@@ -35,8 +32,7 @@ class TlsFiles:
     verify: bool
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """Where the engine should be, and why devdoctor looked there."""
 
     url: str
@@ -84,6 +80,8 @@ def _join(host: Host, *parts: str) -> str:
 
 def context_id(name: str) -> str:
     """The folder name the docker CLI gives a context: sha256 of its name."""
+    import hashlib  # (only a named context needs it; OpenSSL's binding costs start-up time)
+
     return hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 

@@ -10,8 +10,7 @@ than API 1.44, Docker 20.10 knows at most 1.41, so no single pinned version serv
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from devdoctor import Host
 
@@ -25,8 +24,7 @@ API_FALLBACK = "1.41"
 _VERSION_IN_ERROR = re.compile(r"(?:Maximum|Minimum) supported API version is (\d+\.\d+)")
 
 
-@dataclass(frozen=True)
-class EngineState:
+class EngineState(NamedTuple):
     """The run's one look at the engine: endpoint, probe, and (when it answers) its info."""
 
     endpoint: Endpoint
@@ -35,7 +33,7 @@ class EngineState:
     api: Api | None = None
     error: str | None = None
     api_version: str | None = None
-    others: tuple[tuple[Endpoint, Probe], ...] = field(default=())
+    others: tuple[tuple[Endpoint, Probe], ...] = ()
 
     @property
     def answers(self) -> bool:

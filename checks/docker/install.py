@@ -7,13 +7,12 @@ program and settings), so the answer is the same under --root for a captured mac
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devdoctor import Host, Platform
 
 
-@dataclass(frozen=True)
-class Installed:
+class Installed(NamedTuple):
     """Signs of Docker on this machine, for telling "not installed" from "not running"."""
 
     found: tuple[str, ...] = ()

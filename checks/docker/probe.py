@@ -7,15 +7,13 @@ any docker client exists.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import errno
 import os
 import stat
 import sys
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from devdoctor import Host
 
@@ -43,8 +41,7 @@ class ProbeState(str, enum.Enum):
     UNPROBED = "unprobed"  # ssh://, a TLS endpoint, or a Windows pipe seen from elsewhere
 
 
-@dataclass(frozen=True)
-class Probe:
+class Probe(NamedTuple):
     """The raw probe's answer, with how long it took."""
 
     state: ProbeState
@@ -72,7 +69,7 @@ def probe(host: Host, endpoint: Endpoint, timeout: float = PROBE_TIMEOUT) -> Pro
             ProbeState.UNPROBED,
             f"devdoctor does not probe {scheme}:// endpoints; `docker info` tells whether it works",
         )
-    return dataclasses.replace(result, seconds=time.monotonic() - start)
+    return result._replace(seconds=time.monotonic() - start)
 
 
 def tcp_target(endpoint: Endpoint) -> Target | str:
@@ -106,7 +103,7 @@ def _probe_unix(path: str, shown: str, timeout: float) -> Probe:
             ProbeState.REFUSED, f"{shown} is {kind}, not a socket", path=path, socket_group=group
         )
     result = _connect_and_ping(Target(unix=connectable(path)), shown, timeout, group)
-    return dataclasses.replace(result, path=path)
+    return result._replace(path=path)
 
 
 def _connect_and_ping(target: Target, shown: str, timeout: float, group: int | None) -> Probe:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devdoctor import Check, Finding, Host, Platform, Status, evidence
 from devdoctor.checks.wsl import windows_profile
@@ -24,8 +24,7 @@ _FOLDER = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*)-(?P<versi
 _LIST_LIMIT = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Install:
+class Install(NamedTuple):
     """One VS Code's extensions folder (stable or Insiders) and what is installed there."""
 
     folder: str

@@ -9,7 +9,7 @@ version-number patterns are matched, never English words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devdoctor import Completed, Host, Platform
 
@@ -84,8 +84,7 @@ CODE_CAUSES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Machine:
+class Machine(NamedTuple):
     """What Windows said about itself (None: it did not say) and how devdoctor asked."""
 
     hypervisor: bool | None
@@ -136,8 +135,7 @@ def machine(host: Host) -> Machine:
     )
 
 
-@dataclass(frozen=True)
-class WslRelease:
+class WslRelease(NamedTuple):
     """Which WSL answered `wsl --version`: `store` (the Microsoft Store package, which knows
     --version), `inbox` (Windows' built-in one, which rejects it), `missing`, `error` (an
     error code instead), or `unknown` (it did not answer, or not in a form devdoctor knows)."""

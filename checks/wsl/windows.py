@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devdoctor import Completed, Figure, Host, Platform
 from devdoctor.repo import is_windows_path, windows_to_wsl
@@ -96,16 +96,14 @@ def parse_wsl_list(text: str) -> list[dict[str, str]]:
     return rows
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     """The Windows user's profile folder as a host path, and how devdoctor found it."""
 
     path: str | None
     how: str
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """A number Windows gave (or None) and where it came from."""
 
     value: int | None

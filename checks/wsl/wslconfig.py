@@ -9,13 +9,11 @@ wslconfig_lint.py, and the editing a fix does in wslconfig_edit.py.
 
 from __future__ import annotations
 
-import string
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from devdoctor.sizes import GiB, MiB, format_size
 
-from .wslconfig_keys import setting_id, wsl_bytes
+from .wslconfig_keys import DIGITS, setting_id, wsl_bytes
 from .wslconfig_lint import judge
 
 Encoding = Literal["utf-8", "utf-8-sig", "utf-16-le", "utf-16-be"]
@@ -29,8 +27,7 @@ class UnreadableConfig(ValueError):
     """The bytes are not a text file WSL could read; the message says why in plain words."""
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     """The text with "\\n" newlines, plus what is needed to write it back byte for byte."""
 
     text: str
@@ -88,8 +85,7 @@ def encode(text: str, like: Decoded) -> bytes:
     return bom + text.encode(like.encoding)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A `key = value` line WSL reads (whether or not it then knows the key)."""
 
     section: str  # lower case; "" before any [section] header
@@ -99,8 +95,7 @@ class Entry:
     line: int  # 1-based
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something WSL warns about, or silently ignores, with what to do about it."""
 
     line: int
@@ -115,8 +110,7 @@ class Problem:
         return f"wsl: {self.says.replace('{file}', file)}" if self.says else ""
 
 
-@dataclass(frozen=True)
-class WslConfig:
+class WslConfig(NamedTuple):
     """Every entry in file order, and every problem WSL would have with the file."""
 
     entries: tuple[Entry, ...]
@@ -136,8 +130,7 @@ class WslConfig:
         return None if entry is None else wsl_bytes(entry.value)
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(NamedTuple):
     """One logical line: its kind, the physical lines it covers, where an entry's value is."""
 
     kind: str  # blank, comment, header, entry or invalid
@@ -149,8 +142,8 @@ class _Item:
     span: tuple[int, int] = (0, 0)  # the raw value's offsets in the text, without trailing blanks
 
 
-_ALPHA = frozenset(string.ascii_letters)
-_ALNUM = frozenset(string.ascii_letters + string.digits)
+_ALPHA = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")  # ASCII only, as WSL
+_ALNUM = _ALPHA | frozenset(DIGITS)
 _ESCAPES = {"\\": "\\", '"': '"', "b": "\b", "n": "\n", "t": "\t"}
 _SEMICOLON = "`;` does not start a comment in .wslconfig; WSL skips this line. Use `#`."
 _LONE_CR = (

@@ -7,9 +7,10 @@ apart so each of those stays one job and none has to import the others for a tab
 
 from __future__ import annotations
 
-import string
-
 from devdoctor.sizes import GiB, KiB, MiB, TiB
+
+DIGITS = "0123456789"
+"""ASCII digits: what WSL's parser counts as one (not str.isdigit's Unicode digits)."""
 
 _UNITS = {"": 1, "B": 1, "K": KiB, "KB": KiB, "M": MiB, "MB": MiB, "G": GiB, "GB": GiB}
 _UNITS |= {"T": TiB, "TB": TiB}
@@ -22,7 +23,7 @@ def wsl_bytes(value: str) -> int | None:
     bytes. So "8gb", "8 GB", "8.5GB" and "8GiB" are rejected, and WSL keeps its default.
     """
     end = 0
-    while end < len(value) and value[end] in string.digits:
+    while end < len(value) and value[end] in DIGITS:
         end += 1
     digits, unit = value[:end], value[end:]
     if not digits or unit not in _UNITS:
