@@ -385,16 +385,19 @@ def console() -> NoReturn:
     objects freed one by one) costs a check-sized slice of start-up time for nothing.
     """
     code = main()
-    from .commands.common import flush
-
-    flush()
+    _flush_both()
     os._exit(code)
 
 
 def _exit_now(code: int) -> None:
     """Leave without waiting for a straggling check thread (all child processes are killed)."""
     if any(t.is_alive() and t.daemon for t in threading.enumerate()):
-        from .commands.common import flush
-
-        flush()
+        _flush_both()
         os._exit(code)
+
+
+def _flush_both() -> None:
+    """Flush both streams before a hard exit."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
@@ -184,9 +183,3 @@ def policy_warnings(course: Policy) -> list[str]:
             warnings.append(f"min_devdoctor {course.min_devdoctor!r} is not a version number")
     return warnings
 
-
-def flush() -> None:
-    """Flush both streams before a hard exit."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
