@@ -11,7 +11,7 @@ import importlib
 import re
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, AnyStr, Generic
 
 
 def exports_on_demand(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
@@ -29,23 +29,24 @@ def exports_on_demand(package: str, exports: dict[str, str]) -> Callable[[str], 
     return __getattr__
 
 
-class LazyPattern:
+class LazyPattern(Generic[AnyStr]):
     """A regular expression compiled when it is first used, not when its module is imported.
 
     Compiling is most of what importing a parser costs, and one run uses few of the patterns
     devdoctor's modules define (a Dockerfile's, a GPU's, a .wslconfig's mistakes). Used like
-    the `re.Pattern` it stands for; two threads racing to compile it both get a right answer.
+    the `re.Pattern` it stands for (of str or of bytes); two threads racing to compile it both
+    get a right answer.
     """
 
     __slots__ = ("_compiled", "flags", "pattern")
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
-        self.pattern = pattern
+    def __init__(self, pattern: AnyStr, flags: int = 0) -> None:
+        self.pattern: AnyStr = pattern
         self.flags = flags
-        self._compiled: re.Pattern[str] | None = None
+        self._compiled: re.Pattern[AnyStr] | None = None
 
     @property
-    def compiled(self) -> re.Pattern[str]:
+    def compiled(self) -> re.Pattern[AnyStr]:
         """The compiled pattern (compiled now, the first time)."""
         compiled = self._compiled
         if compiled is None:
@@ -56,34 +57,40 @@ class LazyPattern:
     def groups(self) -> int:
         return self.compiled.groups
 
-    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+    def search(
+        self, string: AnyStr, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[AnyStr] | None:
         return self.compiled.search(string, pos, endpos)
 
-    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+    def match(
+        self, string: AnyStr, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[AnyStr] | None:
         return self.compiled.match(string, pos, endpos)
 
     def fullmatch(
-        self, string: str, pos: int = 0, endpos: int = sys.maxsize
-    ) -> re.Match[str] | None:
+        self, string: AnyStr, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[AnyStr] | None:
         return self.compiled.fullmatch(string, pos, endpos)
 
     def finditer(
-        self, string: str, pos: int = 0, endpos: int = sys.maxsize
-    ) -> Iterator[re.Match[str]]:
+        self, string: AnyStr, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[AnyStr]]:
         return self.compiled.finditer(string, pos, endpos)
 
-    def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+    def findall(self, string: AnyStr, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
         return self.compiled.findall(string, pos, endpos)
 
-    def split(self, string: str, maxsplit: int = 0) -> list[str | Any]:
+    def split(self, string: AnyStr, maxsplit: int = 0) -> list[AnyStr | Any]:
         return self.compiled.split(string, maxsplit)
 
-    def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
+    def sub(
+        self, repl: AnyStr | Callable[[re.Match[AnyStr]], AnyStr], string: AnyStr, count: int = 0
+    ) -> AnyStr:
         return self.compiled.sub(repl, string, count)
 
     def subn(
-        self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0
-    ) -> tuple[str, int]:
+        self, repl: AnyStr | Callable[[re.Match[AnyStr]], AnyStr], string: AnyStr, count: int = 0
+    ) -> tuple[AnyStr, int]:
         return self.compiled.subn(repl, string, count)
 
     def __repr__(self) -> str:

@@ -220,7 +220,7 @@ def _redact_private_keys(text: str) -> str:
 
 _MAX_PASSES = 4
 
-_ALWAYS: tuple[tuple[LazyPattern, _Replacement], ...] = (
+_ALWAYS: tuple[tuple[LazyPattern[str], _Replacement], ...] = (
     (_URL_USERINFO, _url_userinfo),
     (_BARE_USERINFO, "<token>@"),
     (_TOKEN, "<token>"),

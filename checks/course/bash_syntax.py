@@ -11,11 +11,13 @@ import functools
 import re
 from dataclasses import dataclass
 
+from devdoctor.lazy import LazyPattern
+
 _PLAIN = {
-    "code": re.compile(r"[^\\'\"#$()<\n]+"),
-    "dq": re.compile(r"[^\\\"$\n]+"),
-    "brace": re.compile(r"[^\\\"${}\n]+"),
-    "arith": re.compile(r"[^()\n]+"),
+    "code": LazyPattern(r"[^\\'\"#$()<\n]+"),
+    "dq": LazyPattern(r"[^\\\"$\n]+"),
+    "brace": LazyPattern(r"[^\\\"${}\n]+"),
+    "arith": LazyPattern(r"[^()\n]+"),
 }
 # opener, frame kind, starting depth, frames it may open in
 _OPEN = (
@@ -25,7 +27,7 @@ _OPEN = (
     ('"', "dq", 0, "code sub brace"),
 )
 _NEST = {"sub": "()", "arith": "()", "brace": "{}"}
-_HEREDOC = re.compile(r"<<(-?)[ \t]*((?:'[^'\n]*'|\"[^\"\n]*\"|\\.|[^\s;&|()<>'\"\\])+)")
+_HEREDOC = LazyPattern(r"<<(-?)[ \t]*((?:'[^'\n]*'|\"[^\"\n]*\"|\\.|[^\s;&|()<>'\"\\])+)")
 _CMD = r"(?:^|[;&|(){}!`]|\b(?:then|do|else|elif|if|while|until|time|exec)\s)\s*"
 _VAR = r"\$\{(?:[A-Za-z_]\w*|\d+|[@*])"
 _SUBST = "{n}: {l}: Bad substitution"
@@ -93,11 +95,11 @@ _INCDEC = ("$((i++))", "SC3018", '{n}: {l}: arithmetic expression: expecting pri
 _PRINTF_Q = (
     "printf %q",
     "SC3050",
-    re.compile(_CMD + r"printf\b"),
-    re.compile(r"%[-+ #0-9.]*q"),
+    LazyPattern(_CMD + r"printf\b"),
+    LazyPattern(r"%[-+ #0-9.]*q"),
     "{n}: {l}: printf: %q: invalid directive",
 )
-POLYGLOT = re.compile(
+POLYGLOT = LazyPattern(
     r"""^[\s'"`:]*exec['"]?\s+['"]?(?:/usr/bin/env\s+)?(?:\S*/)?"""
     r"(?:python[\d.]*|node|nodejs|perl|ruby|Rscript|julia|php|tclsh|wish|lua)\b"
 )

@@ -13,15 +13,17 @@ import shlex
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from devdoctor.lazy import LazyPattern
+
 from .bash_syntax import bashisms
 from .shell import Invocation, NamedFile, RunAs
 
-_TOKEN = re.compile(
+_TOKEN = LazyPattern(
     r"[ \t\r]+|&&|\|\||;;|[;&|()\n]|(?P<redir>\d*(?:>>|>&|<<-?|<&|<>|>\||[<>]))"
     r"|'[^']*'?|\"(?:\\.|[^\"\\])*\"?|\\.?|[^\s'\"\\;&|()<>]+",
     re.S,
 )
-_ASSIGN = re.compile(r"[A-Za-z_]\w*\+?=")
+_ASSIGN = LazyPattern(r"[A-Za-z_]\w*\+?=")
 _SKIP = frozenset(
     {"exec", "nohup", "time", "command", "builtin", "nice", "{", "}", "!"}
     | {"if", "then", "else", "elif", "do", "while", "until"}
@@ -76,7 +78,7 @@ def _split_commands(text: str) -> list[list[str]]:
     return [c for c in commands if c]
 
 
-_PWD = re.compile(r"\$(?:PWD\b|\{PWD\})")
+_PWD = LazyPattern(r"\$(?:PWD\b|\{PWD\})")
 
 
 def _join(cwd: str, path: str) -> str:
@@ -121,7 +123,7 @@ def _file(ctx: _Ctx, path: str, program: str, simple: str) -> None:
 
 _PIP = frozenset({"pip", "pip3", "uv", "micromamba", "mamba", "conda"})
 """Installers whose -r/--requirement (pip) or -f/--file (conda) names a file the build reads."""
-_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?")
+_PYTHON = LazyPattern(r"python(?:\d+(?:\.\d+)?)?")
 
 
 def _named_files(word: str, args: list[str], ctx: _Ctx) -> None:

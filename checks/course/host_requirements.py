@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_CLI_BYTES = re.compile(r"^(\d+)([tgmk]b)?$")  # the CLI's parseBytes
-_LENIENT_BYTES = re.compile(r"^\s*(\d+)\s*([tgmk])?(i?b)?\s*$", re.IGNORECASE)
+from devdoctor.lazy import LazyPattern
+
+_CLI_BYTES = LazyPattern(r"^(\d+)([tgmk]b)?$")  # the CLI's parseBytes
+_LENIENT_BYTES = LazyPattern(r"^\s*(\d+)\s*([tgmk])?(i?b)?\s*$", re.IGNORECASE)
 _UNIT_POWER = {"k": 1, "m": 2, "g": 3, "t": 4}
 _GPU_KEYS = ("cores", "memory")
 _HOST_KEYS = ("cpus", "memory", "storage", "gpu")

@@ -13,6 +13,8 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
+from devdoctor.lazy import LazyPattern
+
 if TYPE_CHECKING:
     from devdoctor import Host
 
@@ -21,12 +23,12 @@ __all__ = ["MAX_DEPTH", "JsonFileError", "JsoncError", "loads", "read_json"]
 MAX_DEPTH = 200
 """Deeper nesting is refused: no real config needs it, and it would exhaust the stack."""
 
-_WS_OR_COMMENT = re.compile(r"(?:[ \t\n\r]+|//[^\n\r]*|/\*.*?\*/)*", re.DOTALL)
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
-_STRING_CHUNK = re.compile(r'[^"\\\n\r]*')
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_WS_OR_COMMENT = LazyPattern(r"(?:[ \t\n\r]+|//[^\n\r]*|/\*.*?\*/)*", re.DOTALL)
+_NUMBER = LazyPattern(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_STRING_CHUNK = LazyPattern(r'[^"\\\n\r]*')
+_LINE_BREAK = LazyPattern(r"\r\n|\r|\n")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_HEX4 = LazyPattern(r"[0-9a-fA-F]{4}")
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
 
 

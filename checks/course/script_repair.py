@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+from devdoctor.lazy import LazyPattern
+
 from .bash_syntax import bashisms
 from .shebang import BOM, classify, is_env, locate, parse_shebang, utf8
 
-_SETTABLE = re.compile(rb"-[aefhkmnpuvxBCHP]+|-o|pipefail|errexit|nounset|xtrace|noclobber")
+_SETTABLE = LazyPattern(rb"-[aefhkmnpuvxBCHP]+|-o|pipefail|errexit|nounset|xtrace|noclobber")
 _SH_WORDS = (b"sh", b"dash", b"ash")
 
 

@@ -3,13 +3,13 @@ script-shebangs and line-endings."""
 
 from __future__ import annotations
 
-import re
 import stat
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from devdoctor import Host
+from devdoctor.lazy import LazyPattern
 from devdoctor.repo import git_ls
 
 from .commands import invocations
@@ -22,7 +22,7 @@ SCRIPT_SUFFIXES = (".sh", ".bash")
 _SH_LIKE = frozenset({"sh", "dash", "ash"})
 _ZERO = r"""(?:--\s+)?"?(?:\$0|\$\{0\}|\$\{BASH_SOURCE(?:\[0\])?\})"?"""
 _DIRNAME = rf"\$\(\s*dirname\s+{_ZERO}\s*\)"
-_OWN_DIR = re.compile(
+_OWN_DIR = LazyPattern(
     rf"""\$\(\s*cd\s+"?{_DIRNAME}"?\s*&&\s*pwd(?:\s+-P)?\s*\)|{_DIRNAME}|\$\{{0%/\*\}}"""
 )
 """How scripts name their own folder: $(dirname "$0"), $(cd "$(dirname "$0")" && pwd), ${0%/*}."""

@@ -10,13 +10,15 @@ from __future__ import annotations
 import posixpath
 import re
 
+from devdoctor.lazy import LazyPattern
+
 BOM = b"\xef\xbb\xbf"
 
 TYPOS = (
-    (re.compile(rb"!#[ \t]*(?=/)"), "SC1084", "`!#` instead of `#!`"),
-    (re.compile(rb"#[ \t]+![ \t]*(?=/)"), "SC1115", "a space between `#` and `!`"),
-    (re.compile(rb"#(?=/\S*bin/)"), "SC1113", "`#` without `!`"),
-    (re.compile(rb"!(?=/)"), "SC1104", "`!` without `#`"),
+    (LazyPattern(rb"!#[ \t]*(?=/)"), "SC1084", "`!#` instead of `#!`"),
+    (LazyPattern(rb"#[ \t]+![ \t]*(?=/)"), "SC1115", "a space between `#` and `!`"),
+    (LazyPattern(rb"#(?=/\S*bin/)"), "SC1113", "`#` without `!`"),
+    (LazyPattern(rb"!(?=/)"), "SC1104", "`!` without `#`"),
 )
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_VARIABLE = re.compile(r"\$\{(.*?)\}")  # the CLI's VARIABLE_REGEXP: non-greedy, any text
+from devdoctor.lazy import LazyPattern
+
+_VARIABLE = LazyPattern(r"\$\{(.*?)\}")  # the CLI's VARIABLE_REGEXP: non-greedy, any text
 
 
 def substitute(

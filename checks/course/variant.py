@@ -13,6 +13,7 @@ from pathlib import Path
 
 from devdoctor import Host
 from devdoctor.checks.gpu import host_has_gpu
+from devdoctor.lazy import LazyPattern
 from devdoctor.repo import policy
 
 from .configs import ConfigError, ConfigFile, DevcontainerConfig, find_configs, load
@@ -43,7 +44,7 @@ def chosen_config(host: Host) -> tuple[ConfigFile | None, str]:
 
 MAINLINE = frozenset({"main", "master", "trunk", "default", "develop"})
 """Branch names that say nothing about a variant: the report leaves them out."""
-_VARIANT_BRANCH = re.compile(r"^(?:cpu|gpu)(?:[-_]?frozen)?$", re.IGNORECASE)
+_VARIANT_BRANCH = LazyPattern(r"^(?:cpu|gpu)(?:[-_]?frozen)?$", re.IGNORECASE)
 
 
 def variant_fact(host: Host) -> tuple[str | None, str]:

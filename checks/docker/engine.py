@@ -9,10 +9,10 @@ than API 1.44, Docker 20.10 knows at most 1.41, so no single pinned version serv
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
 
 from devdoctor import Host
+from devdoctor.lazy import LazyPattern
 
 from .api import CLIENT_TIMEOUT, Api, ApiError, Target
 from .endpoint import Endpoint, connectable, endpoints, platform_defaults, socket_path
@@ -21,7 +21,7 @@ from .probe import Probe, ProbeState, probe, tcp_target
 API_CAP = "1.45"
 """The newest Engine API devdoctor asks for (docker-py 7's default); older engines get theirs."""
 API_FALLBACK = "1.41"
-_VERSION_IN_ERROR = re.compile(r"(?:Maximum|Minimum) supported API version is (\d+\.\d+)")
+_VERSION_IN_ERROR = LazyPattern(r"(?:Maximum|Minimum) supported API version is (\d+\.\d+)")
 
 
 class EngineState(NamedTuple):

@@ -14,10 +14,11 @@ from typing import Any
 from devdoctor import Host
 from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer
 from devdoctor.checks.image import final_image
+from devdoctor.lazy import LazyPattern
 
 from .api import Api
 
-_PYTHON_TAG = re.compile(r"python:(?:[\w.]*-)?(\d+\.\d+)", re.IGNORECASE)
+_PYTHON_TAG = LazyPattern(r"python:(?:[\w.]*-)?(\d+\.\d+)", re.IGNORECASE)
 
 
 def python_of(text: str) -> str | None:

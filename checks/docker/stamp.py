@@ -9,11 +9,11 @@ checkout does not expect. An empty stamp (older courses) says only that the inst
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 from devdoctor import Host
 from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer
+from devdoctor.lazy import LazyPattern
 from devdoctor.repo import policy
 
 STAMP_LIMIT = 4096
@@ -21,8 +21,8 @@ STAMP_LIMIT = 4096
 VARIANT_ENV = "COURSE_VARIANT"
 """The convention: devcontainer.json's containerEnv names the variant for the install script."""
 REQUIREMENTS_LIMIT = 1024 * 1024
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_KEY = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_SHA256 = LazyPattern(r"^[0-9a-f]{64}$")
 _RECORDS = ("variant", "requirements")
 
 

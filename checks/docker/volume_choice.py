@@ -7,19 +7,19 @@ which judges what the chosen volume holds.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devdoctor import Host
 from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer, variable_pattern
+from devdoctor.lazy import LazyPattern
 from devdoctor.repo import is_windows_path, policy, windows_to_wsl
 
 from .api import Api
 from .volumes import LOCAL_FOLDER_LABEL
 
-_HOME = re.compile(r"^/(?:root|home/[^/]+)$")
+_HOME = LazyPattern(r"^/(?:root|home/[^/]+)$")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from devdoctor import Completed, Host, Platform
+from devdoctor.lazy import LazyPattern
 
 from .smi import (
     BASIC_FIELDS,
@@ -33,7 +34,7 @@ LINUX_SMI_PLACES = ("/usr/bin/nvidia-smi", "/usr/local/nvidia/bin/nvidia-smi")
 SMI_TIMEOUT = 6.0
 
 # dpkg's record of a Linux NVIDIA driver (/var/lib/dpkg/info/NAME[:ARCH].list).
-_DRIVER_PACKAGE = re.compile(
+_DRIVER_PACKAGE = LazyPattern(
     r"^((?:nvidia-(?:driver|utils|dkms|kernel-common)|libnvidia-compute|xserver-xorg-video-nvidia)"
     r"-\d+(?:-[a-z]+)*|cuda-drivers(?:-\d+)?)(?::[a-z0-9]+)?\.list$"
 )

@@ -9,10 +9,10 @@ installed here; this is Docker's behaviour and wording.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from devdoctor import Host, Platform
+from devdoctor.lazy import LazyPattern
 
 from .detect import host_has_gpu
 from .toolkit import toolkit
@@ -29,7 +29,7 @@ NO_CDI_DEVICE = "unresolvable CDI devices {device}"
 NO_CDI = 'could not select device driver "cdi" with capabilities: []'
 """A current docker CLI asking an engine without CDI (captured: CLI 28.2, engine 20.10)."""
 
-_QUALIFIED = re.compile(r"^[a-z0-9.-]+/[a-zA-Z0-9_.-]+=[a-zA-Z0-9_.:-]+$")
+_QUALIFIED = LazyPattern(r"^[a-z0-9.-]+/[a-zA-Z0-9_.-]+=[a-zA-Z0-9_.:-]+$")
 
 
 # ---------------------------------------------------------------------------- prediction

@@ -9,11 +9,11 @@ reach a finding or a report.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from devdoctor import Completed, MiB, format_size
+from devdoctor.lazy import LazyPattern
 
 QUERY_FIELDS = (
     "index",
@@ -33,13 +33,13 @@ BASIC_FIELDS = ("index", "name", "driver_version", "memory.total")
 # Columns that identify one physical card; read past, never kept.
 _SECRET_FIELDS = frozenset({"uuid", "gpu_uuid", "serial", "gpu_serial", "pci.bus_id", "gpu_bus_id"})
 _NOT_A_VALUE = frozenset({"[n/a]", "n/a", "[not supported]", "[unknown error]", ""})
-_UNIT = re.compile(r"^(?P<name>[^\[\]]+?)\s*\[(?P<unit>[^\[\]]*)\]$")
+_UNIT = LazyPattern(r"^(?P<name>[^\[\]]+?)\s*\[(?P<unit>[^\[\]]*)\]$")
 _UNIT_BYTES = {"b": 1, "kib": 1024, "mib": MiB, "gib": 1024 * MiB}
-_LIST_LINE = re.compile(r"^GPU (?P<index>\d+): (?P<name>.*?)(?: \((?:UUID|S/N): [^)]*\))*\s*$")
-_VERSION_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z -]*?)\s*:\s*(?P<value>\S.*?)\s*$")
-_HEADER_DRIVER = re.compile(r"Driver Version:\s*(?P<v>[0-9][0-9.]*)")
-_HEADER_CUDA = re.compile(r"CUDA Version:\s*(?P<v>[0-9][0-9.]*|N/A)")
-_CARD_ID = re.compile(r"\b(?:GPU|MIG)-[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\b")
+_LIST_LINE = LazyPattern(r"^GPU (?P<index>\d+): (?P<name>.*?)(?: \((?:UUID|S/N): [^)]*\))*\s*$")
+_VERSION_LINE = LazyPattern(r"^\s*(?P<key>[A-Za-z][A-Za-z -]*?)\s*:\s*(?P<value>\S.*?)\s*$")
+_HEADER_DRIVER = LazyPattern(r"Driver Version:\s*(?P<v>[0-9][0-9.]*)")
+_HEADER_CUDA = LazyPattern(r"CUDA Version:\s*(?P<v>[0-9][0-9.]*|N/A)")
+_CARD_ID = LazyPattern(r"\b(?:GPU|MIG)-[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\b")
 
 
 @dataclass(frozen=True)

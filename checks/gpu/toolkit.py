@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devdoctor import Host
+from devdoctor.lazy import LazyPattern
 
 from .smi import first_line
 
@@ -39,7 +40,7 @@ REFRESH_UNITS = (
 SPEC_LIMIT = 1024 * 1024
 MAX_SPECS = 64
 
-_KIND = re.compile(r"^kind:\s*[\"']?(?P<kind>[^\"'\s#]+)", re.MULTILINE)
+_KIND = LazyPattern(r"^kind:\s*[\"']?(?P<kind>[^\"'\s#]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)

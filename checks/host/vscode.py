@@ -16,11 +16,12 @@ from typing import NamedTuple
 
 from devdoctor import Check, Finding, Host, Platform, Status, evidence
 from devdoctor.checks.wsl import windows_profile
+from devdoctor.lazy import LazyPattern
 from devdoctor.repo import policy
 
 DEV_CONTAINERS = "ms-vscode-remote.remote-containers"
 REMOTE_WSL = "ms-vscode-remote.remote-wsl"
-_FOLDER = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*)-(?P<version>\d+(?:\.\d+)*)")
+_FOLDER = LazyPattern(r"^(?P<id>[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*)-(?P<version>\d+(?:\.\d+)*)")
 _LIST_LIMIT = 4 * 1024 * 1024
 
 

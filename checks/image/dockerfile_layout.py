@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from devdoctor import Check, Finding, Host, Scope, Status, evidence
+from devdoctor.lazy import LazyPattern
 from devdoctor.packaged import read_packaged
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -21,7 +22,7 @@ from .requirement_files import discover
 from .requirements import Item, parse_files, parse_text
 from .sources import Build, apt_commands, base_image, build, pip_installs, read_text
 
-_YES = re.compile(r"^-(?:[a-z]*y[a-z]*|-yes|-assume-yes|qq|q=2|-quiet=2)$")
+_YES = LazyPattern(r"^-(?:[a-z]*y[a-z]*|-yes|-assume-yes|qq|q=2|-quiet=2)$")
 
 
 @dataclass(frozen=True)

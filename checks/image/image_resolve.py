@@ -15,12 +15,12 @@ from __future__ import annotations
 import io
 import json
 import posixpath
-import re
 import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from devdoctor import Host
+from devdoctor.lazy import LazyPattern
 
 from .resolver import classify_failure
 
@@ -49,7 +49,7 @@ _SCRIPT = (
     "    print(open('report.json').read())\n"
     "sys.exit(code)\n"
 )
-_ARCHIVE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.+-]*-\d[^\s/'\"]*\.(?:tar\.gz|tar\.bz2|tgz|zip))")
+_ARCHIVE = LazyPattern(r"([A-Za-z0-9][A-Za-z0-9_.+-]*-\d[^\s/'\"]*\.(?:tar\.gz|tar\.bz2|tgz|zip))")
 
 
 @dataclass(frozen=True)

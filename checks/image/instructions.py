@@ -18,9 +18,11 @@ import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-_DIRECTIVE = re.compile(r"^#\s*([A-Za-z]+)\s*=\s*(\S+)\s*$")
-_HEREDOC = re.compile(r"<<(-?)(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
-_VARIABLE = re.compile(
+from devdoctor.lazy import LazyPattern
+
+_DIRECTIVE = LazyPattern(r"^#\s*([A-Za-z]+)\s*=\s*(\S+)\s*$")
+_HEREDOC = LazyPattern(r"<<(-?)(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_VARIABLE = LazyPattern(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
 _SUBSTITUTED = frozenset(

@@ -14,11 +14,11 @@ to a constraints file the requirement file refers to (`-c constraints.txt`).
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from devdoctor import Fix, Host, Scope, WriteFile
+from devdoctor.lazy import LazyPattern
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -28,7 +28,7 @@ FREEZE_TIMEOUT = 120.0
 _FREEZE_SHELL = (
     "python3 -m pip freeze 2>/dev/null || python -m pip freeze 2>/dev/null || pip freeze"
 )
-_COMMENT = re.compile(r"(\s+#.*)$")
+_COMMENT = LazyPattern(r"(\s+#.*)$")
 
 
 @dataclass(frozen=True)

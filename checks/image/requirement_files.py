@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from devdoctor import Host
+from devdoctor.lazy import LazyPattern
 from devdoctor.packaged import read_packaged
 from devdoctor.repo import policy
 
 from .sources import Build, pip_installs, resolve_file
 
-REQ_FILE = re.compile(r"^requirements.*\.txt$", re.IGNORECASE)
-ENV_FILE = re.compile(r"^environment\.ya?ml$", re.IGNORECASE)
+REQ_FILE = LazyPattern(r"^requirements.*\.txt$", re.IGNORECASE)
+ENV_FILE = LazyPattern(r"^environment\.ya?ml$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

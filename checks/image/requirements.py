@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devdoctor.lazy import LazyPattern
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -45,9 +46,9 @@ _FILE_OPTIONS: dict[str, bool] = {
     "--use-feature": True,
 }
 _PER_REQUIREMENT = ("--hash", "--config-settings", "--global-option", "--install-option")
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git\+|hg\+|svn\+|bzr\+|file:)", re.IGNORECASE)
-_EGG = re.compile(r"#egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_COMMENT = LazyPattern(r"(^|\s+)#.*$")
+_URL = LazyPattern(r"^(?:[a-z][a-z0-9+.-]*://|git\+|hg\+|svn\+|bzr\+|file:)", re.IGNORECASE)
+_EGG = LazyPattern(r"#egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 @dataclass(frozen=True)

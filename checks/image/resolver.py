@@ -15,7 +15,6 @@ a deadline, and a refused connection or proxy is said as such.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devdoctor import Host
+from devdoctor.lazy import LazyPattern
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -31,7 +31,7 @@ from packaging.version import InvalidVersion, Version
 RESOLVE_TIMEOUT = 120.0
 PROBE_TIMEOUT = 45.0
 PROBE_WORKERS = 4
-_FROM_VERSIONS = re.compile(r"\(from versions: ([^)]*)\)")
+_FROM_VERSIONS = LazyPattern(r"\(from versions: ([^)]*)\)")
 _NETWORK = (
     "Failed to establish a new connection",
     "NewConnectionError",

@@ -21,16 +21,17 @@ from devdoctor.checks.course import (
     read_compose,
     script_in_repo,
 )
+from devdoctor.lazy import LazyPattern
 
 from .instructions import Dockerfile, parse
 from .requirements import FILE_LIMIT, repo_path
 
 DOCKERFILE_LIMIT = 256 * 1024
 SCRIPT_LIMIT = 256 * 1024
-_SCRIPT = re.compile(r"\.(sh|bash)$")
-_PIP = re.compile(r"(?:^|[\s;&|(`])((?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:pip3?(?:\.\d+)?|"
+_SCRIPT = LazyPattern(r"\.(sh|bash)$")
+_PIP = LazyPattern(r"(?:^|[\s;&|(`])((?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:pip3?(?:\.\d+)?|"
                   r"python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)[\"']?\s+install)\b([^;&|)`]*)")
-_APT = re.compile(
+_APT = LazyPattern(
     r"(?:^|[\s;&|(`])((?:sudo\s+(?:-\S+\s+)*)?(?:apt-get|apt))\s+((?:-\S+\s+)*)(\w[\w-]*)\b"
     r"([^;&|)`]*)"
 )

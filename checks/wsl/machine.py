@@ -8,10 +8,10 @@ version-number patterns are matched, never English words.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from devdoctor import Completed, Host, Platform
+from devdoctor.lazy import LazyPattern
 
 from .windows import windows_answers, wsl_env
 
@@ -19,9 +19,9 @@ ENABLED = 1  # Win32_OptionalFeature.InstallState: 1 enabled, 2 disabled, 3 abse
 VMP = "VirtualMachinePlatform"
 WSL_FEATURE = "Microsoft-Windows-Subsystem-Linux"
 
-_VERSION = re.compile(r"^\d+(?:\.\d+){1,3}(?:[-+.][0-9A-Za-z.-]+)?$")
-_WINDOWS_VERSION = re.compile(r"^10\.0\.(\d{5})(?:\.(\d+))?$")
-_CODE = re.compile(r"\b0x[0-9a-fA-F]{8}\b|\b(?:HCS|WSL)_E_[A-Z0-9_]+\b")
+_VERSION = LazyPattern(r"^\d+(?:\.\d+){1,3}(?:[-+.][0-9A-Za-z.-]+)?$")
+_WINDOWS_VERSION = LazyPattern(r"^10\.0\.(\d{5})(?:\.(\d+))?$")
+_CODE = LazyPattern(r"\b0x[0-9a-fA-F]{8}\b|\b(?:HCS|WSL)_E_[A-Z0-9_]+\b")
 
 ENABLE_VMP = (
     "In PowerShell run as administrator: `wsl.exe --install --no-distribution` (or "

@@ -16,6 +16,7 @@ import time
 from typing import NamedTuple
 
 from devdoctor import Completed, Figure, Host, Platform
+from devdoctor.lazy import LazyPattern
 from devdoctor.repo import is_windows_path, windows_to_wsl
 
 CACHE_SECONDS = 24 * 3600
@@ -56,7 +57,7 @@ REG_DESKTOP = (
 
 
 # `wsl -l -v`: the header words are constants, not translated (WslClient.cpp).
-_WSL_ROW = re.compile(
+_WSL_ROW = LazyPattern(
     r"^(?P<default>[* ])\s*(?P<name>\S+)\s+(?P<state>\S+)\s+(?P<version>[12])\s*$"
 )
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from devdoctor import Check, Completed, Finding, Host, Platform, Status, evidence
+from devdoctor.lazy import LazyPattern
 
 from .machine import (
     CODE_CAUSES,
@@ -28,7 +29,7 @@ from .machine import (
 from .windows import parse_wsl_list, wsl_list
 from .wslconfig import UnreadableConfig, decode, parse
 
-_WSL1_KERNEL = re.compile(r"-Microsoft\b.*Microsoft@Microsoft\.com", re.DOTALL)
+_WSL1_KERNEL = LazyPattern(r"-Microsoft\b.*Microsoft@Microsoft\.com", re.DOTALL)
 
 # (section.key, value that hurts, status, why)
 _WSL_CONF_RULES = (

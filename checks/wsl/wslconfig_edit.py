@@ -7,13 +7,14 @@ because only a fix needs it; checking a file never writes one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+
+from devdoctor.lazy import LazyPattern
 
 from .wslconfig import parse, scan
 from .wslconfig_keys import KNOWN, home_section, setting_id
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_NAME = LazyPattern(r"[A-Za-z][A-Za-z0-9]*")
 
 
 def _written(value: str) -> str:

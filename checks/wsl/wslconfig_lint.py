@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from devdoctor.lazy import LazyPattern
 from devdoctor.sizes import GiB, KiB, MiB, TiB
 
 from .wslconfig_keys import (
@@ -88,7 +89,7 @@ def judge(entry: Entry, applied: dict[str, Entry]) -> tuple[ProblemKind, str, st
     return None
 
 
-_LOOSE_SIZE = re.compile(r"^\s*(\d*(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+_LOOSE_SIZE = LazyPattern(r"^\s*(\d*(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
 
 def whole_units(value: str) -> str | None:

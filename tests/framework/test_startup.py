@@ -8,6 +8,7 @@ so for whole runs; here, the set of modules a run leaves in sys.modules).
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -89,3 +90,43 @@ def test_a_lazy_pattern_compiles_on_first_use_and_answers_as_re_does() -> None:
     assert pattern.findall(text) == compiled.findall(text)
     assert pattern.split(text) == compiled.split(text)
     assert pattern.groups == 2
+
+
+def _module_level_compiles(text: str) -> list[int]:
+    """Lines where a module compiles a pattern while it is imported (outside any function)."""
+    found: list[int] = []
+
+    def visit(node: ast.AST, inside: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if (
+                not inside
+                and isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr == "compile"
+                and isinstance(child.func.value, ast.Name)
+                and child.func.value.id == "re"
+            ):
+                found.append(child.lineno)
+            scoped = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            visit(child, inside or scoped)
+
+    visit(ast.parse(text), False)
+    return found
+
+
+def test_no_module_compiles_a_pattern_when_it_is_imported() -> None:
+    top = Path(__file__).resolve().parents[2]
+    offenders = [
+        f"{path.relative_to(top)}:{line}"
+        for folder in ("doctor", "checks")
+        for path in sorted((top / folder).rglob("*.py"))
+        for line in _module_level_compiles(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == [], "use devdoctor.lazy.LazyPattern (compiled on first use): " + ", ".join(
+        offenders
+    )
+
+
+def test_the_guard_sees_a_module_level_compile() -> None:
+    text = "import re\nA = re.compile('a')\nclass C:\n    B = re.compile('b')\ndef f():\n    re.compile('c')\n"
+    assert _module_level_compiles(text) == [2, 4]
