@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .host_requirements import HostRequirements, gpu_run_args, parse_host_requirements
 from .jsonc import JsonFileError, read_json
@@ -53,8 +53,7 @@ LIFECYCLE_KEYS = (
 LifecycleCommand = str | list[str] | dict[str, str | list[str]]
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):
     """One devcontainer.json; variant names it in messages ("default", or the sub-folder)."""
 
     path: Path
@@ -98,8 +97,7 @@ def find_configs(repo: Path, *, host: Host) -> list[ConfigFile]:
     return found
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(NamedTuple):
     """One entry of "mounts"; source and target are "" when absent, raw is the entry as written."""
 
     source: str
@@ -125,7 +123,6 @@ class Mount:
             type=fields.get("type", "volume") or "volume",
             raw=raw,
         )
-
 
 
 class ConfigError(ValueError):

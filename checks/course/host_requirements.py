@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from devdoctor.lazy import LazyPattern
 
@@ -22,8 +21,7 @@ _GPU_KEYS = ("cores", "memory")
 _HOST_KEYS = ("cpus", "memory", "storage", "gpu")
 
 
-@dataclass(frozen=True)
-class HostRequirements:
+class HostRequirements(NamedTuple):
     """hostRequirements as devdoctor understands them; memory and storage are in bytes.
 
     Values are what the author evidently meant (so "8GB" is 8 GiB); problems says where the

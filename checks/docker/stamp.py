@@ -9,7 +9,7 @@ checkout does not expect. An empty stamp (older courses) says only that the inst
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devdoctor import Host
 from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer
@@ -30,8 +30,7 @@ class StampError(ValueError):
     """The stamp's content is not the documented format; the message says where."""
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     """What a stamp records; None for what it does not say."""
 
     variant: str | None = None

@@ -7,9 +7,8 @@ which judges what the chosen volume holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from devdoctor import Host
 from devdoctor.checks.course import DevcontainerConfig, chosen_devcontainer, variable_pattern
@@ -22,8 +21,7 @@ from .volumes import LOCAL_FOLDER_LABEL
 _HOME = LazyPattern(r"^/(?:root|home/[^/]+)$")
 
 
-@dataclass(frozen=True)
-class Wanted:
+class Wanted(NamedTuple):
     """The volume devdoctor should look at: a name, or a pattern for one with ${...} in it."""
 
     source: str  # as written, with what is known substituted
@@ -32,8 +30,7 @@ class Wanted:
     exact: bool = True
 
 
-@dataclass(frozen=True)
-class Chosen:
+class Chosen(NamedTuple):
     """The volume found for what was wanted, or why none is."""
 
     wanted: Wanted

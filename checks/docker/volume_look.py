@@ -7,7 +7,7 @@ SDK's side (the reader, and the reset a fix makes), so that each stays one job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devdoctor import Host
 
@@ -17,8 +17,7 @@ PYTHONS = ("2.7", *(f"3.{minor}" for minor in range(6, 16)))
 """The ~/.local/lib/pythonX.Y folders looked for (one HEAD request each)."""
 
 
-@dataclass(frozen=True)
-class VolumeLook:
+class VolumeLook(NamedTuple):
     """What matters in a home volume, seen without reading its files."""
 
     name: str

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from devdoctor import Change, ChangeError, Host
 
@@ -159,8 +159,7 @@ def read_small(api: Any, container: str, path: str, limit: int) -> tuple[bytes |
 # -- the containers that hold a volume -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     """A container that has the volume mounted."""
 
     id: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from devdoctor import Completed, Host, Platform
 from devdoctor.lazy import LazyPattern
@@ -49,8 +50,7 @@ _LINUX_DRIVER_FILES = (
 )
 
 
-@dataclass(frozen=True)
-class Probe:
+class Probe(NamedTuple):
     """nvidia-smi -L on this host: the GPUs it listed, or why it could not."""
 
     smi: str | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from devdoctor import Completed, MiB, format_size
 from devdoctor.lazy import LazyPattern
@@ -43,7 +44,7 @@ _CARD_ID = LazyPattern(r"\b(?:GPU|MIG)-[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9
 
 
 @dataclass(frozen=True)
-class Gpu:
+class Gpu:  # a dataclass: its field `index` would hide tuple.index
     """One GPU as nvidia-smi described it; nothing that identifies the physical card."""
 
     index: int | None
@@ -58,8 +59,7 @@ class Gpu:
         return f"{self.name}{memory}"
 
 
-@dataclass(frozen=True)
-class Unreadable:
+class Unreadable(NamedTuple):
     """Text that is not what was asked for, and what was wrong with it."""
 
     reason: str
@@ -180,8 +180,7 @@ def parse_header(text: str) -> dict[str, str]:
     return found
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """Why nvidia-smi did not answer, in a student's words, with what to do."""
 
     slug: str

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from devdoctor import Host
@@ -15,8 +14,7 @@ if TYPE_CHECKING:
 DOCKERFILE_LIMIT = 256 * 1024
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(NamedTuple):
     """One FROM line of a Dockerfile."""
 
     line: int
