@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from devdoctor import Host, MiB, Platform
-from devdoctor.checks.wsl import windows_profile
+from devdoctor.checks import wsl  # its modules load only where WSL is asked about
 
 READ_LIMIT = 1024 * 1024
 NAMES = ("settings-store.json", "settings.json")
@@ -25,7 +25,7 @@ def settings_folder(host: Host) -> tuple[str | None, str]:
         appdata = host.env.get("APPDATA") or (f"{home}\\AppData\\Roaming" if home else "")
         return (f"{appdata}\\Docker", "%APPDATA%\\Docker") if appdata else (None, "no APPDATA")
     if host.platform is Platform.WSL:
-        profile = windows_profile(host)
+        profile = wsl.windows_profile(host)
         if profile.path is None:
             return None, profile.how
         return (

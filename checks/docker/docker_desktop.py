@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 
 from devdoctor import Check, Finding, Host, MiB, Platform, Status, format_size
-from devdoctor.checks.wsl import machine, parse_wsl_list, wsl_list
+from devdoctor.checks import wsl  # its modules load only where WSL is asked about
 from devdoctor.repo import policy
 
 from .desktop_settings import (
@@ -33,10 +33,10 @@ DESKTOP_CLI = "/mnt/wsl/docker-desktop"  # where the integration's docker CLI li
 
 def default_distro(host: Host) -> tuple[str | None, str]:
     """WSL's default distro from `wsl.exe -l -v` (the starred row), and how devdoctor knows."""
-    done = wsl_list(host)
+    done = wsl.wsl_list(host)
     if not done.ok:
         return None, f"`wsl.exe -l -v` did not say ({done.describe()})"
-    for row in parse_wsl_list(done.out):
+    for row in wsl.parse_wsl_list(done.out):
         if row["default"] == "True":
             return row["name"], "`wsl.exe -l -v`"
     return None, "`wsl.exe -l -v` marks no default distro"
@@ -379,7 +379,7 @@ def _version(host: Host) -> str | None:
     area's one round trip); the settings file holds only its own schema's version."""
     if host.platform not in (Platform.WSL, Platform.WINDOWS):
         return None
-    return machine(host).desktop
+    return wsl.windows_machine(host).desktop
 
 
 def _dead_desktop_link(host: Host) -> str | None:

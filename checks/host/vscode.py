@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from devdoctor import Check, Finding, Host, Platform, Status, evidence
-from devdoctor.checks.wsl import windows_profile
+from devdoctor.checks import wsl  # its modules load only where WSL is asked about
 from devdoctor.lazy import LazyPattern
 from devdoctor.repo import policy
 
@@ -36,7 +36,7 @@ class Install(NamedTuple):
 
 def extension_folders(host: Host) -> list[tuple[str, str]]:
     """Where VS Code keeps the extensions of the window a student uses, stable first."""
-    home = windows_profile(host).path if host.platform is Platform.WSL else host.home
+    home = wsl.windows_profile(host).path if host.platform is Platform.WSL else host.home
     if not home:
         return []
     sep = "\\" if host.platform is Platform.WINDOWS else "/"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from devdoctor.lazy import exports_on_demand
 
 _EXPORTS = {
-    "machine": "machine",
+    "windows_machine": "machine",
     "parse_wsl_list": "windows",
     "windows_profile": "windows",
     "wsl_list": "windows",
@@ -22,7 +22,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from .machine import machine as machine
+    from .machine import windows_machine as windows_machine
     from .windows import parse_wsl_list as parse_wsl_list
     from .windows import windows_profile as windows_profile
     from .windows import wsl_list as wsl_list

@@ -114,7 +114,7 @@ class Machine(NamedTuple):
         return None if state is None else state == ENABLED
 
 
-def machine(host: Host) -> Machine:
+def windows_machine(host: Host) -> Machine:
     """Windows' answers, from the cached round trip (asked once per run at most)."""
     if host.platform not in (Platform.WSL, Platform.WINDOWS):
         return Machine(None, None, {}, None, None, None, "not Windows or WSL")
@@ -199,7 +199,7 @@ def report_lines(host: Host) -> list[tuple[str, str]]:
     if host.platform not in (Platform.WSL, Platform.WINDOWS):
         return []
     lines: list[tuple[str, str]] = []
-    found = machine(host)
+    found = windows_machine(host)
     release = wsl_release(host)
     windows = found.windows
     if windows is None and release.windows:

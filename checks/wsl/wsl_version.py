@@ -23,7 +23,7 @@ from .machine import (
     WSL_FEATURE,
     WslRelease,
     error_codes,
-    machine,
+    windows_machine,
     wsl_release,
 )
 from .windows import parse_wsl_list, wsl_list
@@ -156,7 +156,7 @@ class WslVersion(Check):
 
     def _machine(self, host: Host, release: WslRelease) -> Iterator[Finding]:
         """Virtualization, the hypervisor and the two features, as Windows answered."""
-        found = machine(host)
+        found = windows_machine(host)
         shown = evidence(
             HypervisorPresent=_said(found.hypervisor),
             VirtualizationFirmwareEnabled=_said(found.firmware),

@@ -172,6 +172,23 @@ def test_the_tree_keeps_the_import_rules() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_no_package_exports_a_name_that_is_also_one_of_its_modules() -> None:
+    """Importing `pkg.name` sets the attribute `name` on the package to that module, so an
+    export of the same name (served on demand) would turn into the module once anything
+    imported it: `from devdoctor.checks.wsl import machine` once gave the module, not the
+    function, after wsl-version had imported wsl/machine.py."""
+    sources = tree_sources()
+    modules = {s.module for s in sources}
+    clashes = [
+        f"{source.path}: {name}"
+        for source in sources
+        if source.is_package
+        for name in sorted(exported([source]).get(source.module, set()))
+        if f"{source.module}.{name}" in modules
+    ]
+    assert clashes == [], clashes
+
+
 def test_the_registry_is_the_frameworks_one_door_to_the_checks() -> None:
     """The exception is used, and used as intended (so the rule above is not vacuous)."""
     registry = next(s for s in tree_sources() if s.path == REGISTRY)
