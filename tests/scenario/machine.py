@@ -31,6 +31,8 @@ from tests.scenario.helpers import DEVDOCTOR, SAMPLES, VENV_BIN, Answer, GiB
 
 WSL_LAPTOP = SAMPLES / "hosts" / "wsl2-small-wslconfig"
 """A WSL 2 distro (Ubuntu) on a 16 GiB Windows laptop, captured: its files and its stand-ins."""
+WSL_LIST = "  NAME            STATE           VERSION\r\n* Ubuntu          Running         2\r\n"
+"""What `wsl.exe -l -v` lists on a Windows machine with one WSL 2 distro (before encoding)."""
 SYSTEM_PATH = f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin"
 STUDENT_HOME = "/home/student"
 
@@ -118,8 +120,7 @@ class Scenario:
         *,
         wslconfig: bytes | None = None,
         ram_kb: int = 16 * 1024 * 1024,
-        wsl_list: str
-        | None = "  NAME            STATE           VERSION\r\n* Ubuntu          Running         2\r\n",
+        wsl_list: str | None = WSL_LIST,
     ) -> Scenario:
         """Windows itself (PowerShell), its C: drive under ROOT/mnt/c as WSL would see it."""
         self.file("/mnt/c/Users/student/AppData/Local/")
@@ -187,11 +188,13 @@ class Scenario:
         *,
         at: str | None = None,
         delay: float = 0.0,
+        record_env: tuple[str, ...] = (),
     ) -> Path:
         """A stand-in program, on PATH or in a host folder `at`: it records its arguments
-        (see calls()), waits `delay` seconds, and replays the answer recorded for them ("$*";
-        "*" matches any). One Answer answers everything. Anything not recorded exits 127 with
-        a line naming it, so a test notices when devdoctor asks something nobody captured."""
+        (see calls()) and the variables named in `record_env` (see recorded_env()), waits
+        `delay` seconds, and replays the answer recorded for them ("$*"; "*" matches any).
+        One Answer answers everything. Anything not recorded exits 127 with a line naming it,
+        so a test notices when devdoctor asks something nobody captured."""
         if isinstance(answers, Answer):
             answers = {"*": answers}
         store = self.answers / name
@@ -199,9 +202,8 @@ class Scenario:
             self._programs += 1
             store = self.answers / f"{name}.{self._programs}"
         store.mkdir()
-        log = self.answers / f"{name}.calls"
         q = shlex.quote
-        lines = ["#!/bin/sh", f'echo "$*" >> {q(str(log))}']
+        lines = self._recording(name, record_env)
         if delay:
             lines.append(f"/bin/sleep {delay}")
         lines.append('case "$*" in')
@@ -215,16 +217,28 @@ class Scenario:
             )
         if "*" not in answers:
             lines.append(f'  *) echo "no recording for {name} $*" >&2; exit 127;;')
-        lines += ["esac", ""]
-        script = self.bin / name if at is None else self.path(at) / name
-        script.parent.mkdir(parents=True, exist_ok=True)
-        script.write_text("\n".join(lines))
-        script.chmod(0o755)
-        return script
+        lines.append("esac")
+        return self._standin(name, "\n".join(lines), at)
 
-    def script(self, name: str, body: str, *, at: str | None = None) -> Path:
+    def script(
+        self, name: str, body: str, *, at: str | None = None, record_env: tuple[str, ...] = ()
+    ) -> Path:
         """A stand-in that runs a shell body: for what no captured answer shows (waiting,
-        writing its pid, wrapping the real tool), on PATH or in a host folder `at`."""
+        writing its pid, wrapping the real tool), on PATH or in a host folder `at`. Like a
+        program it first records its arguments (calls()) and `record_env` (recorded_env())."""
+        return self._standin(name, "\n".join([*self._recording(name, record_env), body]), at)
+
+    def _recording(self, name: str, record_env: tuple[str, ...]) -> list[str]:
+        """The shell lines a stand-in starts with: log "$*", then each variable's value."""
+        q = shlex.quote
+        lines = [f'echo "$*" >> {q(str(self.answers / f"{name}.calls"))}']
+        for variable in record_env:
+            assert variable.isidentifier(), f"not a variable name: {variable!r}"
+            log = self.answers / f"{name}.env.{variable}"
+            lines.append(f'printf \'%s\\n\' "${variable}" >> {q(str(log))}')
+        return lines
+
+    def _standin(self, name: str, body: str, at: str | None) -> Path:
         script = self.bin / name if at is None else self.path(at) / name
         script.parent.mkdir(parents=True, exist_ok=True)
         script.write_text(f"#!/bin/sh\n{body}\n")
@@ -235,6 +249,12 @@ class Scenario:
         """The argument lists stand-ins called `name` were called with, in order (a program
         made again under the same name adds to the same list)."""
         log = self.answers / f"{name}.calls"
+        return log.read_text().splitlines() if log.exists() else []
+
+    def recorded_env(self, name: str, variable: str) -> list[str]:
+        """The values `variable` had in each call of stand-ins called `name` that record it
+        (record_env=), in order; an unset variable reads as ""."""
+        log = self.answers / f"{name}.env.{variable}"
         return log.read_text().splitlines() if log.exists() else []
 
     # -- a course repository and a Docker endpoint -------------------------------------------

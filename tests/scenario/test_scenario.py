@@ -30,6 +30,19 @@ def test_one_answer_answers_everything(tmp_path: Path) -> None:
     assert (done.stdout, done.returncode) == (b"\x00\xff", 2)
 
 
+def test_a_script_runs_its_body_and_records_like_a_program(tmp_path: Path) -> None:
+    scene = Scenario(tmp_path, system=False)
+    scene.script("wrap", 'echo "wrapped $1"; exit 4', record_env=("WSLENV",))
+    scene.program("tool", Answer("ok\n"), record_env=("WSLENV", "UNSET"))
+    env = {**scene.env, "WSLENV": "WSL_UTF8"}
+    done = subprocess.run(["wrap", "a b"], capture_output=True, text=True, env=env)
+    subprocess.run(["tool", "x"], capture_output=True, env=scene.env)
+    assert (done.stdout, done.returncode) == ("wrapped a b\n", 4)
+    assert scene.calls("wrap") == ["a b"]
+    assert scene.recorded_env("wrap", "WSLENV") == ["WSL_UTF8"]
+    assert scene.recorded_env("tool", "WSLENV") == scene.recorded_env("tool", "UNSET") == [""]
+
+
 def test_the_captured_h100_answers_byte_for_byte(tmp_path: Path) -> None:
     scene = Scenario(tmp_path, system=False).gpu("h100")
     smi = scene.path("/usr/local/nvidia/bin/nvidia-smi")
