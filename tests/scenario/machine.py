@@ -78,6 +78,12 @@ class Scenario:
             self.env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"))
         self.env.update(env)
 
+    @classmethod
+    def gpu_machine(cls, tmp: Path) -> Scenario:
+        """Where the GPU tests start: only stand-ins on PATH (no real docker or nvidia-smi
+        answers), every host() reading the captured GPU course (tests/samples/gpu-course)."""
+        return cls(tmp, system=False).given(repo=captured.GPU_COURSE)
+
     # -- the platform ------------------------------------------------------------------------
 
     def platform(self, name: str | None) -> Scenario:
