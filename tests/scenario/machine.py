@@ -323,9 +323,10 @@ class Scenario:
         return self
 
     def host(self, **options: Any) -> Host:
-        """A Host over this machine; the repository is the course's (or none at all)."""
+        """A Host over this machine; the repository is the course's, or none at all (a
+        --repo that does not exist, rather than searching up from pytest's folder)."""
         merged = {"repo": self.repo, **self.options, **options}
-        if merged["repo"] is None:  # no repository, rather than searching up from the cwd
+        if merged["repo"] is None:
             merged["repo"] = self.tmp / "no-repo"
         if isinstance(merged["repo"], Path):
             merged["repo"] = str(merged["repo"])
@@ -340,7 +341,12 @@ class Scenario:
     def cli(
         self, *args: str, timeout: float = 120, input: str | None = None, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """The installed `devdoctor` on this machine (with --root when it has one)."""
+        """The installed `devdoctor` on this machine (with --root when it has one).
+
+        It starts in the scenario's own folder (unless `cwd` says where), which is in no
+        repository: without a course, devdoctor finds no course repository, as host() has
+        none, whatever folder pytest runs in. A course is named with --repo, as a student
+        outside its folder would (host() uses it without asking)."""
         rooted = ["--root", str(self.root)] if self.root is not None else []
         return subprocess.run(
             [DEVDOCTOR, *args, *rooted],
@@ -350,6 +356,6 @@ class Scenario:
             timeout=timeout,
             input=input,
             stdin=subprocess.DEVNULL if input is None else None,
-            cwd=cwd,
+            cwd=self.tmp if cwd is None else cwd,
             check=False,
         )

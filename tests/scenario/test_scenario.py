@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.scenario import Answer, Scenario
 from tests.scenario.captured import h100_answers
 
@@ -68,6 +70,21 @@ def test_a_course_on_the_real_file_system_runs_the_cli(tmp_path: Path) -> None:
     done = scene.cli("check", "--course", "--json", "--repo", str(repo))
     assert done.returncode == 0, done.stderr
     assert "results" in json.loads(done.stdout)
+
+
+def test_without_a_course_neither_host_nor_cli_has_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even when pytest runs inside a course, a scenario without one has no course repository:
+    host() names a --repo that does not exist, cli() starts in the scenario's folder."""
+    elsewhere = Scenario(tmp_path / "elsewhere", rooted=False)
+    monkeypatch.chdir(elsewhere.course(config={"image": "debian:12"}))
+    scene = Scenario(tmp_path / "scene")
+    assert scene.host().repo_root is None
+    done = scene.cli("check", "--json", "--only", "devcontainer")
+    [finding] = json.loads(done.stdout)["results"][0]["findings"]
+    assert finding["code"] == "devcontainer/not-found", done.stdout
+    assert str(scene.tmp) in finding["detail"]  # where it looked: its own folder and up
 
 
 def test_windows_has_no_home_but_a_profile(tmp_path: Path) -> None:

@@ -270,7 +270,7 @@ def test_an_engine_that_cannot_be_reached_is_counted_once(tmp_path: Path) -> Non
 def cli(tmp_path: Path, *args: str, DOCKER_HOST: str) -> subprocess.CompletedProcess[str]:
     """`devdoctor check` on this machine, asking the Docker endpoint at DOCKER_HOST."""
     scene = Scenario(tmp_path, rooted=False).docker(DOCKER_HOST)
-    return scene.cli("check", *args, timeout=60, cwd=tmp_path)
+    return scene.cli("check", *args, timeout=60)
 
 
 @pytest.mark.docker
