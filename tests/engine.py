@@ -511,9 +511,9 @@ def _python_files() -> dict[str, Path]:
                                 timeout=30, check=False).stdout
         for line in listed.splitlines():
             words = line.split()
-            path = words[2] if len(words) >= 3 and words[1] == "=>" else words[0]
-            if path.startswith("/") and Path(path).is_file():
-                files[path.lstrip("/")] = Path(path).resolve()
+            named = words[2] if len(words) >= 3 and words[1] == "=>" else words[0]
+            if named.startswith("/") and Path(named).is_file():
+                files[named.lstrip("/")] = Path(named).resolve()
     return files
 
 

@@ -25,11 +25,7 @@ HANGS = ("powershell.exe", "cmd.exe", "wslvar")
 
 def _hanging(fake: Scenario, pids: Path) -> None:
     for name in HANGS:
-        script = fake.bin / name
-        script.write_text(
-            f'#!/bin/sh\necho $$ >> "{pids}"\nsleep 300 &\necho $! >> "{pids}"\nwait\n'
-        )
-        script.chmod(0o755)
+        fake.script(name, f'echo $$ >> "{pids}"\nsleep 300 &\necho $! >> "{pids}"\nwait')
 
 
 def _alive(pid: int) -> bool:
@@ -100,9 +96,7 @@ def test_a_stand_in_printing_dev_zero_is_a_finding_not_a_memory_error(
     tmp_path: Path, name: str
 ) -> None:
     fake = Scenario(tmp_path).wsl()
-    script = fake.bin / name
-    script.write_text("#!/bin/sh\nexec cat /dev/zero\n")
-    script.chmod(0o755)
+    fake.script(name, "exec cat /dev/zero")
     rc, peak_kib, said = _peak([DEVDOCTOR, "check", "--json", "--root", str(fake.root)], fake.env)
     assert rc in (0, 1), said
     assert "MemoryError" not in said and "Traceback" not in said
@@ -122,9 +116,7 @@ def test_output_past_the_limit_stops_the_command(tmp_path: Path) -> None:
 
 def test_a_dev_zero_stand_in_shows_in_the_json_as_an_answer(tmp_path: Path) -> None:
     fake = Scenario(tmp_path).wsl()
-    script = fake.bin / "powershell.exe"
-    script.write_text("#!/bin/sh\nexec cat /dev/zero\n")
-    script.chmod(0o755)
+    fake.script("powershell.exe", "exec cat /dev/zero")
     done = fake.cli("check", "--json", "--only", "wsl-memory")
     report = json.loads(done.stdout)
     assert report["results"][0]["status"] in ("ok", "warn", "fail", "info", "skip")

@@ -232,7 +232,9 @@ def test_bad_size_option_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_windows_native_check(tmp_path: Path) -> None:
-    fake = Scenario(tmp_path).windows(wslconfig=b"[wsl2]\r\nmemory=8GB\r\nswap=8GB\r\n", ram_kb=16 * 1024 * 1024)
+    fake = Scenario(tmp_path).windows(
+        wslconfig=b"[wsl2]\r\nmemory=8GB\r\nswap=8GB\r\n", ram_kb=16 * 1024 * 1024
+    )
     done = fake.cli("check", "--json")
     data = {r["id"]: r for r in json.loads(done.stdout)["results"]}
     assert data["wsl-memory"]["status"] == "ok"
@@ -251,7 +253,7 @@ def test_a_stand_in_that_hangs_for_an_hour_does_not_delay_the_exit(tmp_path: Pat
     # the VM has 16 GiB now: without Windows' RAM, WSL's default cannot be judged
     fake = Scenario(tmp_path).wsl(wslconfig=None, vm_memory_kb=16 * 1024 * 1024)
     marker = f"{3600 + secrets.randbelow(10**6)}"  # its own: other test runs may share the machine
-    fake.bin.joinpath("powershell.exe").write_text(f"#!/bin/sh\nsleep {marker}\n")
+    fake.script("powershell.exe", f"sleep {marker}")
     done = fake.cli("check", "--only", "wsl-memory", timeout=40)
     assert "unknown-ram" in done.stdout or "cannot tell how much RAM" in done.stdout
     left = subprocess.run(
@@ -273,7 +275,9 @@ def test_json_stays_json_when_the_policy_warns(tmp_path: Path) -> None:
     repo = tmp_path / "course"
     repo.mkdir()
     (repo / ".devdoctor.toml").write_text('schema = 2\n[wsl]\nmemory = "4GB"\n')
-    done = Scenario(tmp_path).wsl().cli("check", "--only", "wsl-memory", "--json", "--repo", str(repo))
+    done = Scenario(tmp_path).wsl().cli(
+        "check", "--only", "wsl-memory", "--json", "--repo", str(repo)
+    )
     data = json.loads(done.stdout)
     assert "Upgrade devdoctor" in done.stderr
     assert any("schema 2" in w for w in data["policy"]["warnings"])

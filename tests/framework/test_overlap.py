@@ -16,15 +16,13 @@ import pytest
 from tests.scenario import Scenario
 
 
-def _logging_standin(folder: Path, name: str, log: Path, seconds: float) -> None:
-    script = folder / name
-    script.write_text(
-        "#!/bin/sh\n"
+def _logging_standin(fake: Scenario, name: str, log: Path, seconds: float) -> None:
+    fake.script(
+        name,
         f'echo "start $(date +%s.%N) {name} $*" >> {log}\n'
         f"sleep {seconds}\n"
-        f'echo "end $(date +%s.%N) {name}" >> {log}\n'
+        f'echo "end $(date +%s.%N) {name}" >> {log}',
     )
-    script.chmod(0o755)
 
 
 @pytest.mark.parametrize("command", [("check", "--json"), ("report", "--format", "json")])
@@ -32,7 +30,7 @@ def test_every_slow_probe_overlaps_the_others(tmp_path: Path, command: tuple[str
     fake = Scenario(tmp_path).wsl()
     log = tmp_path / "probes.log"
     for name in ("git", "powershell.exe"):
-        _logging_standin(fake.bin, name, log, 1.5)
+        _logging_standin(fake, name, log, 1.5)
     repo = tmp_path / "course"
     (repo / ".devcontainer").mkdir(parents=True)
     (repo / ".devcontainer" / "devcontainer.json").write_text('{"image": "debian:12"}')

@@ -11,7 +11,7 @@ from tests.scenario import Scenario
 
 
 @pytest.fixture
-def fake(tmp_path: Path):  # type: ignore[no-untyped-def]
+def fake(tmp_path: Path) -> Scenario:
     fake = Scenario(tmp_path).wsl()
     # identities the redactor must keep out of the report
     (tmp_path / "gitconfig").write_text(
@@ -23,7 +23,7 @@ def fake(tmp_path: Path):  # type: ignore[no-untyped-def]
     return fake
 
 
-def test_forum_report_is_fenced_signed_and_redacted(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_forum_report_is_fenced_signed_and_redacted(fake: Scenario, tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     done = fake.cli("report", "--only", "wsl-memory,wsl-version", "--output", str(out))
     assert done.returncode == 1
@@ -41,7 +41,7 @@ def test_forum_report_is_fenced_signed_and_redacted(fake, tmp_path: Path) -> Non
     assert f"Report written to {out}" in done.stdout
 
 
-def test_markdown_and_json_formats(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_and_json_formats(fake: Scenario, tmp_path: Path) -> None:
     md = tmp_path / "r.md"
     fake.cli("report", "--only", "wsl-memory", "--format", "markdown", "--output", str(md))
     text = md.read_text()
@@ -53,17 +53,15 @@ def test_markdown_and_json_formats(fake, tmp_path: Path) -> None:  # type: ignor
     assert data["results"][0]["findings"][0]["code"] == "wsl-memory/too-little-memory"
 
 
-def test_report_default_file_goes_to_the_state_dir(fake) -> None:  # type: ignore[no-untyped-def]
+def test_report_default_file_goes_to_the_state_dir(fake: Scenario) -> None:
     done = fake.cli("report", "--only", "wsl-memory")
     [written] = list((fake.state / "reports").glob("devdoctor-report-*.txt"))
     assert str(written) in done.stdout
 
 
-def test_copy_hands_clip_exe_utf16_with_a_bom(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_copy_hands_clip_exe_utf16_with_a_bom(fake: Scenario, tmp_path: Path) -> None:
     got = tmp_path / "clipboard.bin"
-    clip = fake.bin / "clip.exe"
-    clip.write_text(f"#!/bin/sh\ncat > '{got}'\n")
-    clip.chmod(0o755)
+    fake.script("clip.exe", f"cat > '{got}'")
     done = fake.cli("report", "--only", "wsl-memory", "--copy", "--output", str(tmp_path / "r.txt"))
     assert "Copied to the clipboard" in done.stdout
     data = got.read_bytes()
@@ -71,7 +69,7 @@ def test_copy_hands_clip_exe_utf16_with_a_bom(fake, tmp_path: Path) -> None:  # 
     assert data[2:].decode("utf-16-le") == (tmp_path / "r.txt").read_text()
 
 
-def test_markdown_renders_as_intended_on_github(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_renders_as_intended_on_github(fake: Scenario, tmp_path: Path) -> None:
     """Parsed with a CommonMark parser: a real table, a block per finding, nothing dropped."""
     from markdown_it import MarkdownIt
 
@@ -88,7 +86,9 @@ def test_markdown_renders_as_intended_on_github(fake, tmp_path: Path) -> None:  
     assert "/mnt/c/Users/&lt;user&gt;/.wslconfig" in html or "[user]" in html
 
 
-def test_build_log_lines_go_under_the_finding_they_explain(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_build_log_lines_go_under_the_finding_they_explain(
+    fake: Scenario, tmp_path: Path
+) -> None:
     log = tmp_path / "build.log"
     log.write_text(
         "Step 5/7 : RUN ./install.sh\n"

@@ -31,6 +31,8 @@ from tests.scenario.helpers import DEVDOCTOR, SAMPLES, VENV_BIN, Answer, GiB
 
 WSL_LAPTOP = SAMPLES / "hosts" / "wsl2-small-wslconfig"
 """A WSL 2 distro (Ubuntu) on a 16 GiB Windows laptop, captured: its files and its stand-ins."""
+WSL_LIST = "  NAME            STATE           VERSION\r\n* Ubuntu          Running         2\r\n"
+"""What `wsl.exe -l -v` lists on a Windows machine with one WSL 2 distro (before encoding)."""
 SYSTEM_PATH = f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin"
 STUDENT_HOME = "/home/student"
 
@@ -76,6 +78,12 @@ class Scenario:
             self.env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"))
         self.env.update(env)
 
+    @classmethod
+    def gpu_machine(cls, tmp: Path) -> Scenario:
+        """Where the GPU tests start: only stand-ins on PATH (no real docker or nvidia-smi
+        answers), every host() reading the captured GPU course (tests/samples/gpu-course)."""
+        return cls(tmp, system=False).given(repo=captured.GPU_COURSE)
+
     # -- the platform ------------------------------------------------------------------------
 
     def platform(self, name: str | None) -> Scenario:
@@ -118,8 +126,7 @@ class Scenario:
         *,
         wslconfig: bytes | None = None,
         ram_kb: int = 16 * 1024 * 1024,
-        wsl_list: str
-        | None = "  NAME            STATE           VERSION\r\n* Ubuntu          Running         2\r\n",
+        wsl_list: str | None = WSL_LIST,
     ) -> Scenario:
         """Windows itself (PowerShell), its C: drive under ROOT/mnt/c as WSL would see it."""
         self.file("/mnt/c/Users/student/AppData/Local/")
@@ -187,11 +194,13 @@ class Scenario:
         *,
         at: str | None = None,
         delay: float = 0.0,
+        record_env: tuple[str, ...] = (),
     ) -> Path:
         """A stand-in program, on PATH or in a host folder `at`: it records its arguments
-        (see calls()), waits `delay` seconds, and replays the answer recorded for them ("$*";
-        "*" matches any). One Answer answers everything. Anything not recorded exits 127 with
-        a line naming it, so a test notices when devdoctor asks something nobody captured."""
+        (see calls()) and the variables named in `record_env` (see recorded_env()), waits
+        `delay` seconds, and replays the answer recorded for them ("$*"; "*" matches any).
+        One Answer answers everything. Anything not recorded exits 127 with a line naming it,
+        so a test notices when devdoctor asks something nobody captured."""
         if isinstance(answers, Answer):
             answers = {"*": answers}
         store = self.answers / name
@@ -199,9 +208,8 @@ class Scenario:
             self._programs += 1
             store = self.answers / f"{name}.{self._programs}"
         store.mkdir()
-        log = self.answers / f"{name}.calls"
         q = shlex.quote
-        lines = ["#!/bin/sh", f'echo "$*" >> {q(str(log))}']
+        lines = self._recording(name, record_env)
         if delay:
             lines.append(f"/bin/sleep {delay}")
         lines.append('case "$*" in')
@@ -215,16 +223,28 @@ class Scenario:
             )
         if "*" not in answers:
             lines.append(f'  *) echo "no recording for {name} $*" >&2; exit 127;;')
-        lines += ["esac", ""]
-        script = self.bin / name if at is None else self.path(at) / name
-        script.parent.mkdir(parents=True, exist_ok=True)
-        script.write_text("\n".join(lines))
-        script.chmod(0o755)
-        return script
+        lines.append("esac")
+        return self._standin(name, "\n".join(lines), at)
 
-    def script(self, name: str, body: str, *, at: str | None = None) -> Path:
+    def script(
+        self, name: str, body: str, *, at: str | None = None, record_env: tuple[str, ...] = ()
+    ) -> Path:
         """A stand-in that runs a shell body: for what no captured answer shows (waiting,
-        writing its pid, wrapping the real tool), on PATH or in a host folder `at`."""
+        writing its pid, wrapping the real tool), on PATH or in a host folder `at`. Like a
+        program it first records its arguments (calls()) and `record_env` (recorded_env())."""
+        return self._standin(name, "\n".join([*self._recording(name, record_env), body]), at)
+
+    def _recording(self, name: str, record_env: tuple[str, ...]) -> list[str]:
+        """The shell lines a stand-in starts with: log "$*", then each variable's value."""
+        q = shlex.quote
+        lines = [f'echo "$*" >> {q(str(self.answers / f"{name}.calls"))}']
+        for variable in record_env:
+            assert variable.isidentifier(), f"not a variable name: {variable!r}"
+            log = self.answers / f"{name}.env.{variable}"
+            lines.append(f'printf \'%s\\n\' "${variable}" >> {q(str(log))}')
+        return lines
+
+    def _standin(self, name: str, body: str, at: str | None) -> Path:
         script = self.bin / name if at is None else self.path(at) / name
         script.parent.mkdir(parents=True, exist_ok=True)
         script.write_text(f"#!/bin/sh\n{body}\n")
@@ -235,6 +255,12 @@ class Scenario:
         """The argument lists stand-ins called `name` were called with, in order (a program
         made again under the same name adds to the same list)."""
         log = self.answers / f"{name}.calls"
+        return log.read_text().splitlines() if log.exists() else []
+
+    def recorded_env(self, name: str, variable: str) -> list[str]:
+        """The values `variable` had in each call of stand-ins called `name` that record it
+        (record_env=), in order; an unset variable reads as ""."""
+        log = self.answers / f"{name}.env.{variable}"
         return log.read_text().splitlines() if log.exists() else []
 
     # -- a course repository and a Docker endpoint -------------------------------------------
@@ -297,9 +323,10 @@ class Scenario:
         return self
 
     def host(self, **options: Any) -> Host:
-        """A Host over this machine; the repository is the course's (or none at all)."""
+        """A Host over this machine; the repository is the course's, or none at all (a
+        --repo that does not exist, rather than searching up from pytest's folder)."""
         merged = {"repo": self.repo, **self.options, **options}
-        if merged["repo"] is None:  # no repository, rather than searching up from the cwd
+        if merged["repo"] is None:
             merged["repo"] = self.tmp / "no-repo"
         if isinstance(merged["repo"], Path):
             merged["repo"] = str(merged["repo"])
@@ -314,7 +341,12 @@ class Scenario:
     def cli(
         self, *args: str, timeout: float = 120, input: str | None = None, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """The installed `devdoctor` on this machine (with --root when it has one)."""
+        """The installed `devdoctor` on this machine (with --root when it has one).
+
+        It starts in the scenario's own folder (unless `cwd` says where), which is in no
+        repository: without a course, devdoctor finds no course repository, as host() has
+        none, whatever folder pytest runs in. A course is named with --repo, as a student
+        outside its folder would (host() uses it without asking)."""
         rooted = ["--root", str(self.root)] if self.root is not None else []
         return subprocess.run(
             [DEVDOCTOR, *args, *rooted],
@@ -324,6 +356,6 @@ class Scenario:
             timeout=timeout,
             input=input,
             stdin=subprocess.DEVNULL if input is None else None,
-            cwd=cwd,
+            cwd=self.tmp if cwd is None else cwd,
             check=False,
         )

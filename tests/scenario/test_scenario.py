@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.scenario import Answer, Scenario
 from tests.scenario.captured import h100_answers
 
@@ -28,6 +30,19 @@ def test_one_answer_answers_everything(tmp_path: Path) -> None:
     scene.program("code", Answer(b"\x00\xff", rc=2))
     done = subprocess.run(["code", "--anything"], capture_output=True, env=scene.env)
     assert (done.stdout, done.returncode) == (b"\x00\xff", 2)
+
+
+def test_a_script_runs_its_body_and_records_like_a_program(tmp_path: Path) -> None:
+    scene = Scenario(tmp_path, system=False)
+    scene.script("wrap", 'echo "wrapped $1"; exit 4', record_env=("WSLENV",))
+    scene.program("tool", Answer("ok\n"), record_env=("WSLENV", "UNSET"))
+    env = {**scene.env, "WSLENV": "WSL_UTF8"}
+    done = subprocess.run(["wrap", "a b"], capture_output=True, text=True, env=env)
+    subprocess.run(["tool", "x"], capture_output=True, env=scene.env)
+    assert (done.stdout, done.returncode) == ("wrapped a b\n", 4)
+    assert scene.calls("wrap") == ["a b"]
+    assert scene.recorded_env("wrap", "WSLENV") == ["WSL_UTF8"]
+    assert scene.recorded_env("tool", "WSLENV") == scene.recorded_env("tool", "UNSET") == [""]
 
 
 def test_the_captured_h100_answers_byte_for_byte(tmp_path: Path) -> None:
@@ -55,6 +70,21 @@ def test_a_course_on_the_real_file_system_runs_the_cli(tmp_path: Path) -> None:
     done = scene.cli("check", "--course", "--json", "--repo", str(repo))
     assert done.returncode == 0, done.stderr
     assert "results" in json.loads(done.stdout)
+
+
+def test_without_a_course_neither_host_nor_cli_has_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even when pytest runs inside a course, a scenario without one has no course repository:
+    host() names a --repo that does not exist, cli() starts in the scenario's folder."""
+    elsewhere = Scenario(tmp_path / "elsewhere", rooted=False)
+    monkeypatch.chdir(elsewhere.course(config={"image": "debian:12"}))
+    scene = Scenario(tmp_path / "scene")
+    assert scene.host().repo_root is None
+    done = scene.cli("check", "--json", "--only", "devcontainer")
+    [finding] = json.loads(done.stdout)["results"][0]["findings"]
+    assert finding["code"] == "devcontainer/not-found", done.stdout
+    assert str(scene.tmp) in finding["detail"]  # where it looked: its own folder and up
 
 
 def test_windows_has_no_home_but_a_profile(tmp_path: Path) -> None:

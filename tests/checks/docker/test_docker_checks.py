@@ -26,7 +26,7 @@ from devdoctor.registry import Loaded
 from devdoctor.runner import run_checks
 
 from tests.engine import Engine
-from tests.scenario import GiB, Scenario, info_from_text, sample_json, sample_text
+from tests.scenario import Answer, GiB, Scenario, info_from_text, sample_json, sample_text
 from tests.scenario.sockets import as_nobody, short_dir, stale_socket, wedged_socket
 
 DESKTOP_EXE = "/mnt/c/Program Files/Docker/Docker/Docker Desktop.exe"
@@ -129,7 +129,8 @@ def test_permission_denied_says_docker_group_and_new_login(tmp_path: Path, liste
     try:
         sock = _forbidden(folder, 4242)
         members = "nobody" if listed else ""
-        host = Scenario(folder, system=False, DOCKER_HOST=f"unix://{sock}", USER="nobody").host()  # the root folder must be readable by nobody: short_dir() is 0755
+        # the root folder must be readable by nobody: short_dir() is 0755
+        host = Scenario(folder, system=False, DOCKER_HOST=f"unix://{sock}", USER="nobody").host()
         touch(host, "/etc/group", f"root:x:0:\ndockerx:x:4242:{members}\n".encode())
         for part in (folder / "root", folder / "root/etc", folder / "root/etc/group"):
             part.chmod(0o755)
@@ -153,7 +154,8 @@ def test_wedged_socket_fails_within_the_deadline_and_skips_what_needs_it(tmp_pat
     folder = short_dir()
     try:
         with wedged_socket(folder / "docker.sock"):
-            host = Scenario(tmp_path, system=False, DOCKER_HOST=f"unix://{folder}/docker.sock").host()
+            endpoint = f"unix://{folder}/docker.sock"
+            host = Scenario(tmp_path, system=False, DOCKER_HOST=endpoint).host()
             touch(
                 host,
                 "/home/student/.docker/desktop/settings-store.json",
@@ -268,7 +270,7 @@ def test_an_engine_that_cannot_be_reached_is_counted_once(tmp_path: Path) -> Non
 def cli(tmp_path: Path, *args: str, DOCKER_HOST: str) -> subprocess.CompletedProcess[str]:
     """`devdoctor check` on this machine, asking the Docker endpoint at DOCKER_HOST."""
     scene = Scenario(tmp_path, rooted=False).docker(DOCKER_HOST)
-    return scene.cli("check", *args, timeout=60, cwd=tmp_path)
+    return scene.cli("check", *args, timeout=60)
 
 
 @pytest.mark.docker
@@ -351,7 +353,8 @@ def test_wsl2_backend_defers_memory_to_wsl_memory(tmp_path: Path) -> None:
     assert "/mnt/c" in dict(found["enough"].evidence)["free disk"]
 
     repo = policy_repo(tmp_path, '[docker]\nmemory = "16GB"\n')
-    host = Scenario(tmp_path, system=False, WSL_DISTRO_NAME="Ubuntu").platform("wsl").host(repo=repo)
+    scene = Scenario(tmp_path, system=False, WSL_DISTRO_NAME="Ubuntu").platform("wsl")
+    host = scene.host(repo=repo)
     found = resources(seeded(host, info))
     note = found["memory-from-wsl"]
     assert note.status is Status.INFO  # not a second fail: wsl-memory owns it
@@ -434,18 +437,14 @@ def wsl_desktop(
     tmp_path: Path, settings: bytes | None, distro: str = "Ubuntu-22.04", default: str | None = None
 ) -> Host:
     """WSL with Docker Desktop on Windows; `default` makes a wsl.exe stand-in (UTF-16LE)."""
-    host = Scenario(tmp_path, system=False, WSL_DISTRO_NAME=distro).platform("wsl").host()
+    scene = Scenario(tmp_path, system=False, WSL_DISTRO_NAME=distro).platform("wsl")
+    if default is not None:  # UTF-16LE, as wsl.exe writes to a pipe
+        scene.program("wsl.exe", Answer(wsl_listing(default).encode("utf-16-le")))
+    host = scene.host()
     touch(host, DESKTOP_EXE)
     host.real("/mnt/c/Users/student").mkdir(parents=True, exist_ok=True)
     if settings is not None:
         touch(host, f"{APPDATA}/settings-store.json", settings)
-    if default is not None:
-        listing = wsl_listing(default)
-        standin = Path(host.env["PATH"]) / "wsl.exe"
-        payload = standin.with_suffix(".out")
-        payload.write_bytes(listing.encode("utf-16-le"))  # as wsl.exe writes to a pipe
-        standin.write_text(f"#!/bin/sh\nexec /bin/cat '{payload}'\n")
-        standin.chmod(0o755)
     return host
 
 
@@ -529,7 +528,16 @@ def test_mac_settings_with_too_little_memory(tmp_path: Path) -> None:
 
 
 def test_hyper_v_backend_on_windows_uses_desktop_limits(tmp_path: Path) -> None:
-    host = Scenario(tmp_path, system=False, USERPROFILE="C:\\Users\\student", APPDATA="C:\\Users\\student\\AppData\\Roaming").platform("windows").host()
+    host = (
+        Scenario(
+            tmp_path,
+            system=False,
+            USERPROFILE="C:\\Users\\student",
+            APPDATA="C:\\Users\\student\\AppData\\Roaming",
+        )
+        .platform("windows")
+        .host()
+    )
     data = json.dumps({"wslEngineEnabled": False, "memoryMiB": 16384, "cpus": 4}).encode()
     touch(host, "C:\\Users\\student\\AppData\\Roaming\\Docker\\settings-store.json", data)
     found = desktop(host)

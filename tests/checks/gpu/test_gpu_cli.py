@@ -19,10 +19,6 @@ UUID = "GPU-00000000-1111-2222-3333-444444444444"
 
 
 
-def machine(tmp: Path) -> Scenario:
-    """A captured machine with only its stand-ins on PATH, reading the captured GPU course."""
-    return Scenario(tmp, system=False).given(repo=GPU_COURSE)
-
 def check(fake: Scenario, *args: str) -> subprocess.CompletedProcess[str]:
     return fake.cli(
         "check", "--only", "gpu-driver,gpu-toolkit", "--repo", str(GPU_COURSE), *args, timeout=60
@@ -30,7 +26,7 @@ def check(fake: Scenario, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_h100_host_as_printed(tmp_path: Path) -> None:
-    done = check(machine(tmp_path).gpu("h100"))
+    done = check(Scenario.gpu_machine(tmp_path).gpu("h100"))
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[:2] == [
@@ -40,7 +36,7 @@ def test_h100_host_as_printed(tmp_path: Path) -> None:
 
 
 def test_json_names_the_variant_and_leaks_no_uuid(tmp_path: Path) -> None:
-    done = check(machine(tmp_path).gpu("h100"), "--json")
+    done = check(Scenario.gpu_machine(tmp_path).gpu("h100"), "--json")
     data = json.loads(done.stdout)
     assert data["host"]["variant"] == "gpu"
     statuses = {r["id"]: r["status"] for r in data["results"]}
@@ -49,7 +45,7 @@ def test_json_names_the_variant_and_leaks_no_uuid(tmp_path: Path) -> None:
 
 
 def test_wsl_with_docker_desktop(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("wsl")
+    fake = Scenario.gpu_machine(tmp_path).gpu("wsl")
     fake.program("docker", docker_answers("docker-info.desktop-wsl2.derived.json"))
     done = check(fake)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -57,19 +53,19 @@ def test_wsl_with_docker_desktop(tmp_path: Path) -> None:
 
 
 def test_no_gpu_student_is_not_alarmed(tmp_path: Path) -> None:
-    done = check(machine(tmp_path))
+    done = check(Scenario.gpu_machine(tmp_path))
     assert done.returncode == 0
     assert "[SKIP] gpu-driver   the cpu configuration does not use a GPU" in done.stdout
 
 
 def test_no_driver_is_one_cause(tmp_path: Path) -> None:
-    done = check(machine(tmp_path), "--config", "gpu")
+    done = check(Scenario.gpu_machine(tmp_path), "--config", "gpu")
     assert done.returncode == 1
     assert "[SKIP] gpu-toolkit  needs gpu-driver, which failed" in done.stdout
 
 
 def test_report_keeps_gpu_uuids_out(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("h100")
+    fake = Scenario.gpu_machine(tmp_path).gpu("h100")
     out = tmp_path / "report.txt"
     done = fake.cli(
         "report", "--only", "gpu-driver,gpu-toolkit", "--repo", str(GPU_COURSE),

@@ -10,15 +10,11 @@ from devdoctor.checks.gpu import host_has_gpu
 from devdoctor.checks.gpu.gpu_driver import GpuDriver
 
 from tests.scenario import Scenario
-from tests.scenario.captured import GPU_COURSE, failing_answers, h100_answers, h200_answers
+from tests.scenario.captured import failing_answers, h100_answers, h200_answers
 
 UUIDS = ("GPU-00000000-1111-2222-3333-444444444444", "GPU-ec0fe4cb-a050-e8ba-a083-96c9e73a3732")
 
 
-
-def machine(tmp: Path) -> Scenario:
-    """A captured machine with only its stand-ins on PATH, reading the captured GPU course."""
-    return Scenario(tmp, system=False).given(repo=GPU_COURSE)
 
 def run(host: Host) -> dict[str, Finding]:
     check = GpuDriver()
@@ -30,7 +26,7 @@ def run(host: Host) -> dict[str, Finding]:
 
 
 def test_h100_host(tmp_path: Path) -> None:
-    found = run(machine(tmp_path).gpu("h100").host(config="gpu"))
+    found = run(Scenario.gpu_machine(tmp_path).gpu("h100").host(config="gpu"))
     gpu = found["gpu"]
     assert gpu.status is Status.OK
     assert gpu.summary == "NVIDIA H100 80GB HBM3, 79.6 GiB, compute 9.0, driver 580.159.04, CUDA 13.0"
@@ -42,14 +38,14 @@ def test_h100_host(tmp_path: Path) -> None:
 
 
 def test_h200_host(tmp_path: Path) -> None:
-    fake = machine(tmp_path)
+    fake = Scenario.gpu_machine(tmp_path)
     fake.program("nvidia-smi", h200_answers())
     gpu = run(fake.host(config="gpu"))["gpu"]
     assert gpu.summary == "NVIDIA H200, 140.4 GiB, compute 9.0, driver 580.159.04, CUDA 13.0"
 
 
 def test_a_gpu_host_picks_the_gpu_variant_by_itself(tmp_path: Path) -> None:
-    host = machine(tmp_path).gpu("h100").host()
+    host = Scenario.gpu_machine(tmp_path).gpu("h100").host()
     assert host.provided("variant") == ("gpu", "this computer has an NVIDIA GPU")
     assert GpuDriver().skip_reason(host) is None
 
@@ -61,7 +57,7 @@ def test_older_driver_without_compute_cap_gets_the_basic_query(tmp_path: Path) -
     answers["--query-gpu=index,name,driver_version,memory.total --format=csv"] = type(
         answers[query]
     )(b"index, name, driver_version, memory.total [MiB]\n0, NVIDIA H100 80GB HBM3, 580.159.04, 81559 MiB\n")
-    fake = machine(tmp_path).gpu("h100")
+    fake = Scenario.gpu_machine(tmp_path).gpu("h100")
     fake.program("nvidia-smi", answers, at="/usr/local/nvidia/bin")
     gpu = run(fake.host(config="gpu"))["gpu"]
     assert gpu.summary.startswith("NVIDIA H100 80GB HBM3, 79.6 GiB, driver 580.159.04")
@@ -71,7 +67,7 @@ def test_unreadable_query_falls_back_to_the_list(tmp_path: Path) -> None:
     answers = h100_answers()
     query = next(a for a in answers if a.startswith("--query-gpu=index,name,uuid"))
     answers[query] = answers["-L"]  # an answer to another question
-    fake = machine(tmp_path).gpu("h100")
+    fake = Scenario.gpu_machine(tmp_path).gpu("h100")
     fake.program("nvidia-smi", answers, at="/usr/local/nvidia/bin")
     found = run(fake.host(config="gpu"))
     assert found["gpu"].summary.startswith("NVIDIA H100 80GB HBM3, driver 580.159.04")
@@ -79,14 +75,14 @@ def test_unreadable_query_falls_back_to_the_list(tmp_path: Path) -> None:
 
 
 def test_no_driver(tmp_path: Path) -> None:
-    found = run(machine(tmp_path).host(config="gpu"))
+    found = run(Scenario.gpu_machine(tmp_path).host(config="gpu"))
     assert found["no-driver"].status is Status.FAIL
     assert "ubuntu-drivers" in found["no-driver"].detail
-    assert not host_has_gpu(machine(tmp_path).host())
+    assert not host_has_gpu(Scenario.gpu_machine(tmp_path).host())
 
 
 def test_module_loaded_without_nvidia_smi(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("h100")
+    fake = Scenario.gpu_machine(tmp_path).gpu("h100")
     (fake.path("/usr/local/nvidia/bin/nvidia-smi")).unlink()
     found = run(fake.host(config="gpu"))
     assert found["no-nvidia-smi"].status is Status.WARN
@@ -95,7 +91,7 @@ def test_module_loaded_without_nvidia_smi(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("rc", [9, 255])
 def test_failing_driver(tmp_path: Path, rc: int) -> None:
-    fake = machine(tmp_path)
+    fake = Scenario.gpu_machine(tmp_path)
     fake.program("nvidia-smi", failing_answers(rc))
     found = run(fake.host(config="gpu"))
     finding = found["no-communication"]
@@ -106,13 +102,13 @@ def test_failing_driver(tmp_path: Path, rc: int) -> None:
 
 def test_no_gpu_visible_is_exit_6(tmp_path: Path) -> None:
     answers = h100_answers()
-    fake = machine(tmp_path)
+    fake = Scenario.gpu_machine(tmp_path)
     fake.program("nvidia-smi", {"-L": answers["--query-gpu=name --format=csv -i 99"]})
     assert run(fake.host(config="gpu"))["no-devices"].status is Status.FAIL
 
 
 def test_wsl_with_the_windows_driver(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("wsl")
+    fake = Scenario.gpu_machine(tmp_path).gpu("wsl")
     fake.program("nvidia-smi", failing_answers())  # a stray Linux copy on PATH is not asked first
     found = run(fake.host(config="gpu"))
     gpu = found["gpu"]
@@ -122,20 +118,20 @@ def test_wsl_with_the_windows_driver(tmp_path: Path) -> None:
 
 
 def test_wsl_without_dxg(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("wsl")
+    fake = Scenario.gpu_machine(tmp_path).gpu("wsl")
     (fake.path("/dev/dxg")).unlink()
     assert run(fake.host(config="gpu"))["no-dxg"].status is Status.FAIL
 
 
 def test_wsl_without_the_windows_driver(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("wsl")
+    fake = Scenario.gpu_machine(tmp_path).gpu("wsl")
     (fake.path("/usr/lib/wsl/lib/nvidia-smi")).unlink()
     found = run(fake.host(config="gpu"))
     assert found["no-windows-driver"].status is Status.FAIL
 
 
 def test_a_linux_driver_inside_wsl_fails(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("wsl")
+    fake = Scenario.gpu_machine(tmp_path).gpu("wsl")
     for name in ("nvidia-utils-535:amd64.list", "libnvidia-compute-535:amd64.list", "bash.list"):
         fake.file(f"/var/lib/dpkg/info/{name}", "/.\n")
     fake.program("nvidia-smi", failing_answers(), at="/usr/bin")
@@ -151,7 +147,7 @@ def test_a_linux_driver_inside_wsl_fails(tmp_path: Path) -> None:
 
 
 def test_links_to_windows_copies_are_not_a_linux_driver(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("wsl")
+    fake = Scenario.gpu_machine(tmp_path).gpu("wsl")
     lib = fake.path("/usr/lib/x86_64-linux-gnu/libcuda.so.1")
     lib.parent.mkdir(parents=True)
     lib.symlink_to("/usr/lib/wsl/lib/libcuda.so.1")
@@ -164,7 +160,7 @@ def test_optional_gpu_is_at_most_info(tmp_path: Path) -> None:
     (repo / ".devcontainer/devcontainer.json").write_text(
         '{"image": "debian:12", "hostRequirements": {"gpu": "optional"}}'
     )
-    found = run(machine(tmp_path).host(repo=repo))
+    found = run(Scenario.gpu_machine(tmp_path).host(repo=repo))
     assert found["no-driver"].status is Status.INFO
     assert "would be fail" in found["no-driver"].detail
 
@@ -183,26 +179,27 @@ def test_when_it_applies(tmp_path: Path, policy: str, config: str, skip: str | N
         (repo / ".devcontainer" / variant).mkdir(parents=True)
         (repo / ".devcontainer" / variant / "devcontainer.json").write_text(body)
     (repo / ".devdoctor.toml").write_text(f"schema = 1\n{policy}")
-    reason = GpuDriver().skip_reason(machine(tmp_path).host(repo=repo, config=config))
+    reason = GpuDriver().skip_reason(Scenario.gpu_machine(tmp_path).host(repo=repo, config=config))
     assert reason == skip or (skip is not None and reason is not None and reason.startswith(skip))
 
 
 def test_students_without_a_gpu_get_the_cpu_variant_and_a_skip(tmp_path: Path) -> None:
-    host = machine(tmp_path).host()
+    host = Scenario.gpu_machine(tmp_path).host()
     reason = GpuDriver().skip_reason(host)
     assert reason == "the cpu configuration does not use a GPU (chosen: the default configuration)"
 
 
 def test_course_mode_and_macos_skip(tmp_path: Path) -> None:
-    assert GpuDriver().skip_reason(machine(tmp_path).gpu("h100").host(course=True)) == (
+    course_run = Scenario.gpu_machine(tmp_path).gpu("h100").host(course=True)
+    assert GpuDriver().skip_reason(course_run) == (
         "--course judges the course repository, not this computer's GPU"
     )
-    mac = machine(tmp_path).platform("macos")
+    mac = Scenario.gpu_machine(tmp_path).platform("macos")
     assert "macOS" in (GpuDriver().skip_reason(mac.host(config="gpu")) or "")
 
 
 def test_nvidia_smi_list_is_run_once_per_run(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("h100")
+    fake = Scenario.gpu_machine(tmp_path).gpu("h100")
     host = fake.host()
     host.provided("variant")  # the variant choice asks first
     run(host)

@@ -18,18 +18,13 @@ from devdoctor.checks.gpu.gpu_toolkit import GpuToolkit
 
 from tests.engine import Engine
 from tests.scenario import Scenario
-from tests.scenario.captured import GPU_COURSE
 
 pytestmark = pytest.mark.docker
 
 
 
-def machine(tmp: Path) -> Scenario:
-    """A captured machine with only its stand-ins on PATH, reading the captured GPU course."""
-    return Scenario(tmp, system=False).given(repo=GPU_COURSE)
-
 def engine_host(tmp: Path, engine: Engine, run_args: list[str]) -> tuple[Scenario, Path]:
-    fake = machine(tmp).docker(engine)
+    fake = Scenario.gpu_machine(tmp).docker(engine)
     os.symlink(engine.docker_cli, fake.bin / "docker")
     repo = tmp / "course"
     (repo / ".devcontainer").mkdir(parents=True)

@@ -21,10 +21,6 @@ GPU_RUN = "run --rm --pull=never --gpus=all --entrypoint nvidia-smi ghcr.io/syne
 
 
 
-def machine(tmp: Path) -> Scenario:
-    """A captured machine with only its stand-ins on PATH, reading the captured GPU course."""
-    return Scenario(tmp, system=False).given(repo=GPU_COURSE)
-
 def run(host: Host) -> dict[str, Finding]:
     check = GpuToolkit()
     assert check.skip_reason(host) is None
@@ -32,7 +28,7 @@ def run(host: Host) -> dict[str, Finding]:
 
 
 def h200(tmp: Path, info: str | None, **docker: object) -> Scenario:
-    fake = machine(tmp)
+    fake = Scenario.gpu_machine(tmp)
     fake.program("nvidia-smi", h200_answers())
     fake.program("docker", docker_answers(info, **docker))  # type: ignore[arg-type]
     return fake
@@ -44,7 +40,7 @@ def hook(fake: Scenario) -> None:
 
 
 def test_h100_without_docker_or_toolkit(tmp_path: Path) -> None:
-    found = run(machine(tmp_path).gpu("h100").host())
+    found = run(Scenario.gpu_machine(tmp_path).gpu("h100").host())
     finding = found["no-toolkit"]
     assert finding.status is Status.FAIL
     assert finding.summary == (
@@ -71,7 +67,8 @@ def test_engine_with_the_nvidia_runtime(tmp_path: Path) -> None:
 
 def test_runtime_in_daemon_json_but_not_in_the_engine(tmp_path: Path) -> None:
     fake = h200(tmp_path, PLAIN)
-    fake.file("/etc/docker/daemon.json", (GPU / "docker/daemon.json.nvidia-runtime-default.json").read_bytes())
+    runtime_default = GPU / "docker/daemon.json.nvidia-runtime-default.json"
+    fake.file("/etc/docker/daemon.json", runtime_default.read_bytes())
     hook(fake)
     found = run(fake.host())
     assert found["restart-docker"].status is Status.WARN
@@ -111,7 +108,7 @@ def test_cdi_specs_an_old_engine_does_not_read(tmp_path: Path) -> None:
 
 
 def test_docker_desktop_on_wsl(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("wsl")
+    fake = Scenario.gpu_machine(tmp_path).gpu("wsl")
     fake.program("docker", docker_answers(DESKTOP))
     found = run(fake.host())
     assert set(found) == {"desktop"}
@@ -133,7 +130,7 @@ def test_no_engine_but_the_toolkit(tmp_path: Path) -> None:
 
 
 def test_no_engine_on_wsl_waits_for_docker_desktop(tmp_path: Path) -> None:
-    fake = machine(tmp_path).gpu("wsl")
+    fake = Scenario.gpu_machine(tmp_path).gpu("wsl")
     fake.program("docker", docker_answers(None))
     assert run(fake.host())["engine-unknown"].status is Status.WARN
 
@@ -191,14 +188,14 @@ def test_predicted_docker_errors(
 
 
 def test_prediction_without_a_driver(tmp_path: Path) -> None:
-    fake = machine(tmp_path)
+    fake = Scenario.gpu_machine(tmp_path)
     fake.program("docker", docker_answers(PLAIN))
     hook(fake)
     assert predict_docker_error(fake.host(), ["--gpus", "all"]) == (
         "nvidia-container-cli: initialization error: load library failed: libnvidia-ml.so.1: "
         "cannot open shared object file: no such file or directory"
     )
-    mac = machine(tmp_path / "mac").platform("macos")
+    mac = Scenario.gpu_machine(tmp_path / "mac").platform("macos")
     assert predict_docker_error(mac.host(), ["--gpus", "all"]) == (
         'could not select device driver "" with capabilities: [[gpu]]'
     )
@@ -252,7 +249,9 @@ def test_deep_runs_the_course_image_and_reads_the_error(tmp_path: Path) -> None:
 
 def test_deep_sees_the_gpu(tmp_path: Path) -> None:
     listed = h200_answers()["-L"].stdout
-    fake = h200(tmp_path, RUNTIME, images="ghcr.io/synerbi/sirf:petric\n", runs={GPU_RUN: Answer(listed)})
+    fake = h200(
+        tmp_path, RUNTIME, images="ghcr.io/synerbi/sirf:petric\n", runs={GPU_RUN: Answer(listed)}
+    )
     hook(fake)
     found = run(fake.host(repo=course_with_local_image(tmp_path), deep=True))
     assert found["smoke"].summary == "a container sees the GPU: NVIDIA H200"
@@ -282,7 +281,12 @@ def test_deep_never_pulls(tmp_path: Path) -> None:
     ],
 )
 def test_deep_known_errors(tmp_path: Path, said: str, slug: str) -> None:
-    fake = h200(tmp_path, PLAIN, images="ghcr.io/synerbi/sirf:petric\n", runs={GPU_RUN: Answer(b"", said.encode(), 125)})
+    fake = h200(
+        tmp_path,
+        PLAIN,
+        images="ghcr.io/synerbi/sirf:petric\n",
+        runs={GPU_RUN: Answer(b"", said.encode(), 125)},
+    )
     found = run(fake.host(repo=course_with_local_image(tmp_path), deep=True))
     assert slug in found
     assert found[slug].status is (Status.WARN if slug == "smoke-failed" else Status.FAIL)
@@ -292,7 +296,7 @@ def test_windows_itself_with_docker_desktop(tmp_path: Path) -> None:
     """devdoctor in PowerShell: nvidia-smi from the Windows driver on PATH, Docker Desktop."""
     from devdoctor.checks.gpu.gpu_driver import GpuDriver
 
-    fake = machine(tmp_path).platform("windows")
+    fake = Scenario.gpu_machine(tmp_path).platform("windows")
     fake.program("nvidia-smi", h200_answers())
     fake.program("docker", docker_answers(DESKTOP))
     host = fake.host()
@@ -308,7 +312,7 @@ def test_devcontainer_quotes_the_error_this_engine_prints_for_the_flags(tmp_path
 
     from devdoctor.checks.course.devcontainer import Devcontainer
 
-    fake = machine(tmp_path)  # no NVIDIA driver at all
+    fake = Scenario.gpu_machine(tmp_path)  # no NVIDIA driver at all
     fake.program("docker", docker_answers("api-info.linux-engine-20.10.json"))
     repo = tmp_path / "course"
     (repo / ".devcontainer").mkdir(parents=True)

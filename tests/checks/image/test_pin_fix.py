@@ -14,7 +14,7 @@ from devdoctor.checks.image.pin_fix import parse_freeze, pin_file
 from devdoctor.checks.image.requirements import parse_text
 
 from tests.pyindex import Index
-from tests.scenario import Scenario
+from tests.scenario import Answer, Scenario
 
 CONFIG = {"image": "python:3.11-slim-bookworm"}
 REQUIREMENTS = (
@@ -105,9 +105,7 @@ def test_fix_with_constraints_writes_a_constraints_file_the_requirements_refer_t
 
 def test_a_source_that_is_nothing_known_offers_no_fix_and_says_why(tmp_path: Path) -> None:
     repo, scene = course(tmp_path, "nlpkit\n")
-    scene.env["PATH"] = f"{tmp_path}:{scene.env['PATH']}"
-    (tmp_path / "docker").write_text("#!/bin/sh\necho 'Error: No such object' >&2\nexit 1\n")
-    (tmp_path / "docker").chmod(0o755)
+    scene.program("docker", Answer(stderr="Error: No such object\n", rc=1))
     done = scene.cli("fix", "requirements-pins", "--from", "course/dl101:cpufrozen",
                      "--course", "--yes", "--repo", str(repo))
     assert (repo / "requirements.txt").read_text() == "nlpkit\n"
@@ -119,22 +117,18 @@ def test_fix_from_a_local_image_runs_a_throwaway_container_never_pulling(tmp_pat
     """The docker CLI is a stand-in here (the test engine has no image with Python); what it
     is asked is recorded, and its answer is a real freeze captured from the venv test."""
     repo, scene = course(tmp_path, "nlpkit<4  # NLP\n")
-    log = tmp_path / "docker.log"
-    (tmp_path / "docker").write_text(
-        "#!/bin/sh\n"
-        f"echo \"$@\" >> {log}\n"
+    scene.script(
+        "docker",
         'case "$1 $2" in\n'
         '  "container inspect") echo "Error: No such container" >&2; exit 1;;\n'
         '  "image inspect") echo sha256:0123; exit 0;;\n'
         '  "run --rm") printf "dep==1.0.0\\nnlpkit==2.0.0\\n"; exit 0;;\n'
-        "esac\nexit 2\n"
+        "esac\nexit 2",
     )
-    (tmp_path / "docker").chmod(0o755)
-    scene.env["PATH"] = f"{tmp_path}:{scene.env['PATH']}"
     done = scene.cli("fix", "requirements-pins", "--from", "course/dl101:cpufrozen",
                      "--course", "--yes", "--repo", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (repo / "requirements.txt").read_text().startswith("nlpkit==2.0.0  # NLP\n")
-    calls = log.read_text().splitlines()
+    calls = scene.calls("docker")
     run = next(c for c in calls if c.startswith("run "))
     assert "--pull never" in run and "course/dl101:cpufrozen" in run

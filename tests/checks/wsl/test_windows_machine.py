@@ -99,7 +99,8 @@ def test_virtualization_off_in_firmware(tmp_path: Path) -> None:
 def test_virtual_machine_platform_off(tmp_path: Path) -> None:
     fake = Scenario(tmp_path).windows()
     fake.program(
-        "wsl.exe", wsl_exe_answers(listing=Answer(sample("wsl/wsl-l-v.hcs-not-installed.utf16le"), rc=1))
+        "wsl.exe",
+        wsl_exe_answers(listing=Answer(sample("wsl/wsl-l-v.hcs-not-installed.utf16le"), rc=1)),
     )
     fake.program("powershell.exe", Answer(sample("wsl/powershell.vmp-off.json")))
     found = by_slug(fake)
@@ -154,19 +155,16 @@ def test_inside_wsl1_says_why_wsl2_cannot_start(tmp_path: Path) -> None:
 
 def test_inside_wsl2_asks_wsl_exe_with_utf8_passed_through(tmp_path: Path) -> None:
     fake = Scenario(tmp_path).wsl()
-    seen = tmp_path / "env"
     fake.program(
         "wsl.exe",
         {"--version": Answer(sample("wsl/wsl-version.store.utf16le")), "*": Answer(rc=1)},
-    )
-    script = fake.bin / "wsl.exe"
-    script.write_text(
-        script.read_text().replace("#!/bin/sh\n", f"#!/bin/sh\necho \"$WSLENV\" > '{seen}'\n")
+        record_env=("WSLENV",),
     )
     found = by_slug(fake)
     assert found["store-wsl"].status is Status.OK
     assert "virtualization-off" not in found  # WSL 2 runs: its VM is the proof
-    assert "WSL_UTF8" in seen.read_text()
+    seen = fake.recorded_env("wsl.exe", "WSLENV")
+    assert seen and all("WSL_UTF8" in value for value in seen), seen
 
 
 def test_one_round_trip_cached_only_when_healthy(tmp_path: Path) -> None:
