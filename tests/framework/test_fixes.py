@@ -21,7 +21,9 @@ from typing import Any, ClassVar
 
 import pytest
 from devdoctor.atomic import write_atomic
-from devdoctor.changes import Change, ChangeError, RunCommand, SetMode, WriteFile
+from devdoctor.changes import Change, ChangeError
+from devdoctor.command_change import RunCommand
+from devdoctor.file_changes import SetMode, WriteFile
 from devdoctor.fixes import (
     COURSE_WARNING,
     Consent,
