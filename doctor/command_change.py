@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .changes import Change, ChangeError, path_problem
+from .changes import Change, ChangeError
 from .host import Host
 from .lazy import LazyPattern
+from .targets import path_problem
 
 
 @dataclass(frozen=True)

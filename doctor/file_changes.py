@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .atomic import FILE_LIMIT, pause_point, read_regular, write_atomic
-from .changes import Change, ChangeError, path_problem, resolve_target, trusted_path
+from .changes import Change, ChangeError
 from .host import Host
 from .lazy import LazyPattern
+from .targets import path_problem, resolve_target, trusted_path
 
 
 def _sha(data: bytes | None) -> str | None:

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import pause_point
-from .changes import Change, ChangeError, change_kind, trusted_path
+from .changes import Change, ChangeError, change_kind
 from .exits import ExitCode
 from .host import Host
 from .journal import Entry, LockedError, entries, locked, new_entry, target_locks
 from .model import Check, Finding, Fix, Scope, Status
+from .targets import trusted_path
 
 COURSE_WARNING = (
     "This fix edits files that the course repository tracks. Problems in the course repository "
