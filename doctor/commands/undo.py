@@ -7,9 +7,10 @@ from argparse import Namespace
 
 from ..errors import UsageError
 from ..exits import ExitCode
-from ..fixes import UNDOABLE, Consent, recover, under_sudo, undo_entry
+from ..fixes import UNDOABLE, Consent, under_sudo, undo_entry
 from ..host import Host
 from ..journal import entries
+from ..recovery import recover
 from ..registry import builtin_ids
 from ..ui import UI
 

@@ -840,7 +840,7 @@ def _open_entry(machine: Machine, *, owner_pid: int) -> Entry:
 def test_recovery_marks_an_entry_applied_from_the_file_and_undo_then_works(
     machine: Machine,
 ) -> None:
-    from devdoctor.fixes import recover
+    from devdoctor.recovery import recover
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(10)
@@ -854,7 +854,7 @@ def test_recovery_marks_an_entry_applied_from_the_file_and_undo_then_works(
 
 
 def test_recovery_leaves_an_entry_whose_process_still_runs(machine: Machine) -> None:
-    from devdoctor.fixes import recover
+    from devdoctor.recovery import recover
 
     _open_entry(machine, owner_pid=os.getpid())
     assert recover(machine.host) == []
@@ -863,7 +863,7 @@ def test_recovery_leaves_an_entry_whose_process_still_runs(machine: Machine) -> 
 
 
 def test_recovery_puts_back_a_fix_cut_off_part_way(machine: Machine) -> None:
-    from devdoctor.fixes import recover
+    from devdoctor.recovery import recover
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(10)
