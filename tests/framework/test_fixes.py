@@ -30,11 +30,11 @@ from devdoctor.fixes import (
     FixResult,
     Outcome,
     apply_fix,
-    undo_entry,
 )
 from devdoctor.host import Host
 from devdoctor.journal import Entry, LockedError, entries, locked, new_entry
 from devdoctor.model import Check, Finding, Fix, Scope, Status
+from devdoctor.undo import undo_entry
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and stand-ins")
 
