@@ -22,9 +22,9 @@ _EXPORTS = {
     "evidence": "model",
     "Change": "changes",
     "ChangeError": "changes",
-    "RunCommand": "changes",
-    "SetMode": "changes",
-    "WriteFile": "changes",
+    "RunCommand": "command_change",
+    "SetMode": "file_changes",
+    "WriteFile": "file_changes",
     "Host": "host",
     "Platform": "host",
     "Completed": "process",
@@ -49,16 +49,14 @@ if TYPE_CHECKING:
     from .changes import (
         ChangeError as ChangeError,
     )
-    from .changes import (
-        RunCommand as RunCommand,
-    )
-    from .changes import (
+    from .command_change import RunCommand as RunCommand
+    from .exits import ExitCode as ExitCode
+    from .file_changes import (
         SetMode as SetMode,
     )
-    from .changes import (
+    from .file_changes import (
         WriteFile as WriteFile,
     )
-    from .exits import ExitCode as ExitCode
     from .host import Host as Host
     from .host import Platform as Platform
     from .model import (

@@ -7,11 +7,13 @@ from argparse import Namespace
 
 from ..errors import UsageError
 from ..exits import ExitCode
-from ..fixes import UNDOABLE, Consent, recover, under_sudo, undo_entry
+from ..fixes import Consent, under_sudo
 from ..host import Host
 from ..journal import entries
+from ..recovery import recover
 from ..registry import builtin_ids
 from ..ui import UI
+from ..undo import UNDOABLE, undo_entry
 
 
 def run(args: Namespace, host: Host, ui: UI) -> ExitCode:

@@ -21,18 +21,20 @@ from typing import Any, ClassVar
 
 import pytest
 from devdoctor.atomic import write_atomic
-from devdoctor.changes import Change, ChangeError, RunCommand, SetMode, WriteFile
+from devdoctor.changes import Change, ChangeError
+from devdoctor.command_change import RunCommand
+from devdoctor.file_changes import SetMode, WriteFile
 from devdoctor.fixes import (
     COURSE_WARNING,
     Consent,
     FixResult,
     Outcome,
     apply_fix,
-    undo_entry,
 )
 from devdoctor.host import Host
 from devdoctor.journal import Entry, LockedError, entries, locked, new_entry
 from devdoctor.model import Check, Finding, Fix, Scope, Status
+from devdoctor.undo import undo_entry
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and stand-ins")
 
@@ -838,7 +840,7 @@ def _open_entry(machine: Machine, *, owner_pid: int) -> Entry:
 def test_recovery_marks_an_entry_applied_from_the_file_and_undo_then_works(
     machine: Machine,
 ) -> None:
-    from devdoctor.fixes import recover
+    from devdoctor.recovery import recover
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(10)
@@ -852,7 +854,7 @@ def test_recovery_marks_an_entry_applied_from_the_file_and_undo_then_works(
 
 
 def test_recovery_leaves_an_entry_whose_process_still_runs(machine: Machine) -> None:
-    from devdoctor.fixes import recover
+    from devdoctor.recovery import recover
 
     _open_entry(machine, owner_pid=os.getpid())
     assert recover(machine.host) == []
@@ -861,7 +863,7 @@ def test_recovery_leaves_an_entry_whose_process_still_runs(machine: Machine) -> 
 
 
 def test_recovery_puts_back_a_fix_cut_off_part_way(machine: Machine) -> None:
-    from devdoctor.fixes import recover
+    from devdoctor.recovery import recover
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(10)

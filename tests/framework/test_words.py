@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devdoctor.changes import WriteFile
+from devdoctor.file_changes import WriteFile
 from devdoctor.fixes import _wrapped
 
 from tests.scenario import Scenario

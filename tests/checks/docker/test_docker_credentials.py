@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from devdoctor.checks.docker.docker_credentials import DockerCredentials
-from devdoctor.fixes import Consent, Outcome, apply_fix, undo_entry
+from devdoctor.fixes import Consent, Outcome, apply_fix
 from devdoctor.journal import entries
 from devdoctor.model import Finding, Status
+from devdoctor.undo import undo_entry
 
 from tests import TESTS
 from tests.scenario import Answer, Scenario

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from devdoctor.checks.docker.home_volume import HomeVolume
 from devdoctor.checks.docker.volumes import EMPTY_IMAGE, READER_LABEL, ResetVolume
-from devdoctor.fixes import Consent, Outcome, apply_fix, undo_entry
+from devdoctor.fixes import Consent, Outcome, apply_fix
 from devdoctor.host import Host
 from devdoctor.journal import entries
 from devdoctor.model import Finding, Status
+from devdoctor.undo import undo_entry
 
 from tests.engine import Engine
 from tests.scenario import Scenario

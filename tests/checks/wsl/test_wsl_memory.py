@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from devdoctor.checks.wsl.memory_plan import memory_cap
 from devdoctor.checks.wsl.wsl_memory import WslMemory
-from devdoctor.fixes import Consent, Outcome, apply_fix, undo_entry
+from devdoctor.fixes import Consent, Outcome, apply_fix
 from devdoctor.journal import entries
 from devdoctor.model import Finding, Status
+from devdoctor.undo import undo_entry
 
 from tests.scenario import SAMPLES, GiB, Scenario
 
