@@ -34,8 +34,10 @@ def wait_gone(pid: int, within: float = 3.0) -> bool:
     return not alive(pid)
 
 
-def pids_in(path: Path, within: float = 5.0) -> list[int]:
-    """The pids a stand-in writes to `path`, once it has written them (bounded wait)."""
+def pids_in(path: Path, within: float = 30.0) -> list[int]:
+    """The pids a stand-in writes to `path`, once it has written them: the bound only guards
+    against a hang (on a machine shared with other test runs, a shell script once took over
+    5 s to start)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if path.is_file() and path.read_text().strip():
