@@ -98,24 +98,36 @@ def variant(host: Host) -> tuple[str | None, str]:
 
 def git_state(host: Host) -> dict[str, object]:
     """The repository's commit and whether it has local changes, for the report."""
-    return host.fact("repo.git", _git_state)
+    status = host.fact("repo.git", _git_status)
+    return {"head": status["head"], "dirty": status["dirty"]}
 
 
-def _git_state(host: Host) -> dict[str, object]:
+def git_branch(host: Host) -> str | None:
+    """The branch the course repository has checked out; None when detached or not git."""
+    branch = host.fact("repo.git", _git_status)["branch"]
+    return branch if isinstance(branch, str) else None
+
+
+def _git_status(host: Host) -> dict[str, object]:
     top = host.repo_root
     if top is None:
-        return {"head": None, "dirty": None}
-    # One call says both: the commit (`# branch.oid`) and the changed files, one a line.
+        return {"head": None, "dirty": None, "branch": None}
+    # One call says all three: the commit (`# branch.oid`), the branch (`# branch.head`) and
+    # the changed files, one a line.
     done = host.run(
         ["git", "-C", str(top), "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
         timeout=10,
     )
     if not done.ok:
-        return {"head": None, "dirty": None}
+        return {"head": None, "dirty": None, "branch": None}
     lines = done.out.splitlines()
-    oid = next((ln.split()[2] for ln in lines if ln.startswith("# branch.oid ")), "")
-    head = oid[:7] if oid and oid != "(initial)" else None
-    return {"head": head, "dirty": any(not ln.startswith("#") for ln in lines if ln.strip())}
+    said = dict(ln[2:].partition(" ")[::2] for ln in lines if ln.startswith("# branch."))
+    oid, branch = said.get("branch.oid", ""), said.get("branch.head", "")
+    return {
+        "head": oid[:7] if oid and oid != "(initial)" else None,
+        "dirty": any(not ln.startswith("#") for ln in lines if ln.strip()),
+        "branch": branch if branch and branch != "(detached)" else None,
+    }
 
 
 def on_windows_drive(host: Host, path: Path) -> bool:

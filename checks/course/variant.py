@@ -14,7 +14,7 @@ from pathlib import Path
 from devdoctor import Host
 from devdoctor.checks.gpu import host_has_gpu
 from devdoctor.lazy import LazyPattern
-from devdoctor.repo import policy
+from devdoctor.repo import git_branch, policy
 
 from .configs import ConfigError, ConfigFile, DevcontainerConfig, find_configs, load
 from .variables import substitute
@@ -68,17 +68,6 @@ def is_variant_branch(branch: str, folders: set[str]) -> bool:
     return branch not in MAINLINE and (
         bool(_VARIANT_BRANCH.match(branch)) or branch in folders - {"default"}
     )
-
-
-def git_branch(host: Host) -> str | None:
-    """The branch the course repository has checked out; None when detached or not git."""
-    top = host.repo_root
-    if top is None:
-        return None
-    argv = ["git", "-C", str(top), "symbolic-ref", "--quiet", "--short", "HEAD"]
-    done = host.run(argv, timeout=5)
-    name = done.out.strip() if done.ok else ""
-    return name or None
 
 
 def _choose(host: Host) -> tuple[ConfigFile | None, str]:
