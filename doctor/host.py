@@ -170,12 +170,18 @@ class Host:
         flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(self.real(path), flags)
         try:
-            mode = os.fstat(fd).st_mode
+            info = os.fstat(fd)
+            mode = info.st_mode
             if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISDIR(mode):
                 raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
-            chunks, size = [], 0
+            # The first read asks for what fstat says is there: a buffer of `limit` bytes for a
+            # small file is shrunk after the read, and thousands of such reads fragment the heap.
+            known = info.st_size
+            chunks: list[bytes] = []
+            size = 0
             while size <= limit:
-                chunk = os.read(fd, min(limit + 1 - size, 1024 * 1024))
+                ask = known + 1 if not chunks and 0 < known < limit else limit + 1 - size
+                chunk = os.read(fd, min(ask, 1024 * 1024))
                 if not chunk:
                     break
                 chunks.append(chunk)
