@@ -99,9 +99,9 @@ class Host:
         Paths inside the course repository, and files named on the command line, are left
         alone: `--repo` and `--wslconfig` are on the real file system.
         """
+        if self.root is None:  # a Path as it is: parsing it again costs more than the open
+            return path if isinstance(path, Path) else Path(os.fspath(path))
         text = os.fspath(path)
-        if self.root is None:
-            return Path(text)
         if self.repo_root is not None and _inside(Path(text), self.repo_root):
             return Path(text)
         if Path(text) in self.given_files:
@@ -186,6 +186,8 @@ class Host:
                     break
                 chunks.append(chunk)
                 size += len(chunk)
+                if len(chunks) == 1 and size == known and stat.S_ISREG(mode):
+                    break  # all that fstat said a regular file holds: no read to see its end
         finally:
             os.close(fd)
         data = b"".join(chunks)
