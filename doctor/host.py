@@ -99,9 +99,9 @@ class Host:
         Paths inside the course repository, and files named on the command line, are left
         alone: `--repo` and `--wslconfig` are on the real file system.
         """
+        if self.root is None:  # a Path as it is: parsing it again costs more than the open
+            return path if isinstance(path, Path) else Path(os.fspath(path))
         text = os.fspath(path)
-        if self.root is None:
-            return Path(text)
         if self.repo_root is not None and _inside(Path(text), self.repo_root):
             return Path(text)
         if Path(text) in self.given_files:
@@ -170,16 +170,24 @@ class Host:
         flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(self.real(path), flags)
         try:
-            mode = os.fstat(fd).st_mode
+            info = os.fstat(fd)
+            mode = info.st_mode
             if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISDIR(mode):
                 raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
-            chunks, size = [], 0
+            # The first read asks for what fstat says is there: a buffer of `limit` bytes for a
+            # small file is shrunk after the read, and thousands of such reads fragment the heap.
+            known = info.st_size
+            chunks: list[bytes] = []
+            size = 0
             while size <= limit:
-                chunk = os.read(fd, min(limit + 1 - size, 1024 * 1024))
+                ask = known + 1 if not chunks and 0 < known < limit else limit + 1 - size
+                chunk = os.read(fd, min(ask, 1024 * 1024))
                 if not chunk:
                     break
                 chunks.append(chunk)
                 size += len(chunk)
+                if len(chunks) == 1 and size == known and stat.S_ISREG(mode):
+                    break  # all that fstat said a regular file holds: no read to see its end
         finally:
             os.close(fd)
         data = b"".join(chunks)

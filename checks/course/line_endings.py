@@ -10,7 +10,8 @@ it impossible for everyone with .gitattributes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 
 from devdoctor import Check, Finding, Host, Scope, Status
 
@@ -21,11 +22,13 @@ from .shell import analyze
 from .variant import without_configuration
 
 
-def has_crlf(script: Script) -> bool:
-    """CR line endings as the analyzer counts them (not a CR inside a heredoc's text)."""
-    if b"\r" not in script.data:
+def has_crlf(host: Host, found: Scripts, script: Script) -> bool:
+    """CR line endings as the analyzer counts them (not a CR inside a heredoc's text); only a
+    script with a CR is read again."""
+    head = found.head(host, script) if script.has_cr else None
+    if head is None:
         return False
-    report = analyze(script.data, truncated=script.truncated)
+    report = analyze(head[0], truncated=head[1])
     return any(p.code == "crlf" for p in report.problems)
 
 
@@ -72,7 +75,9 @@ class LineEndings(Check):
             return
         tool = checkout_git(host, found.repo)
         settings = read_settings(host, tool)
-        attrs = check_attr(host, tool, [s.target or s.path for s in tracked])
+        # Only the scripts the build runs are judged: asking git about every tracked script
+        # would hold thousands of answers nobody reads.
+        attrs = check_attr(host, tool, [s.target or s.path for s in tracked if s.run_by_build])
         if not tool.complete or settings.problem:
             yield self._unknown(tool, settings)
         yield from self._judge(host, found, tool, settings, attrs, tracked)
@@ -102,7 +107,8 @@ class LineEndings(Check):
         attrs: dict[str, dict[str, str]],
         tracked: list[Script],
     ) -> Iterator[Finding]:
-        look = _Look(host.options.course, tool, settings, attrs, tracked)
+        crlf = partial(has_crlf, host, found)
+        look = _Look(host.options.course, tool, settings, attrs, tracked, crlf)
         if look.checkout:
             yield self._crlf_checkout(host, look)
         if look.staff and look.unprotected:
@@ -170,6 +176,7 @@ class _Look:
         settings: Settings,
         attrs: dict[str, dict[str, str]],
         tracked: list[Script],
+        has_crlf: Callable[[Script], bool],
     ) -> None:
         self.staff = staff
         self.tool = tool

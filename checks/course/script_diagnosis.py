@@ -127,6 +127,11 @@ class Diagnosis:
         """Bash syntax anywhere in it: asked only when a repair is planned (it costs a scan)."""
         return any(report.uses_bash_syntax for report in self.reports)
 
+    def without_reports(self) -> Diagnosis:
+        """What the findings need once the fix is planned: each report holds the script's text,
+        which thousands of diagnosed scripts would otherwise keep for the whole run."""
+        return Diagnosis(self.script, self.problems, self.interpreter)
+
 
 def _name(path: str) -> str:
     return path if path.startswith(("/", "./", "../")) else f"./{path}"
@@ -143,12 +148,21 @@ def _runs(script: Script) -> list[tuple[RunAs, bool, list[Use]]]:
 
 
 def diagnose(
-    script: Script, image: ImageFacts, *, data: bytes | None = None, mode: str | None = None
+    script: Script,
+    image: ImageFacts,
+    data: bytes,
+    *,
+    truncated: bool = False,
+    mode: str | None = None,
+    checkout: bool = True,
 ) -> Diagnosis:
-    """Every problem of one script, for every way the build runs it (merged by code)."""
-    body = script.data if data is None else data[:HEADER_BYTES]
+    """Every problem of one script, for every way the build runs it (merged by code).
+
+    `data` is the checkout's first bytes (`truncated`: the file has more), or, with
+    `checkout=False`, the whole file a repair would write, judged with git's `mode` after it."""
+    body = data[:HEADER_BYTES]
     git_mode = script.git_mode if mode is None else mode
-    truncated = script.truncated if data is None else len(data) > HEADER_BYTES
+    truncated = truncated or len(data) > HEADER_BYTES
     diag = Diagnosis(script)
     by_code: dict[str, Hit] = {}
     for run_as, chmodded, uses in _runs(script):
@@ -165,7 +179,7 @@ def diagnose(
         if run_as in (RunAs.DIRECT, RunAs.EXEC, RunAs.UNKNOWN) and report.interpreter:
             problems += _interpreter_missing(report.interpreter, image, script)
         for problem in problems:
-            if problem.code == "crlf" and script.checkout_made_crlf and data is None:
+            if problem.code == "crlf" and script.checkout_made_crlf and checkout:
                 continue  # git's conversion made it: line-endings owns that cause
             hit = by_code.get(problem.code)
             if hit is None:

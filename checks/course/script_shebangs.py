@@ -18,7 +18,7 @@ from devdoctor.repo import rel
 from .commands import command_bashisms
 from .configs import key_line
 from .script_diagnosis import Diagnosis, Hit, diagnose, image_facts, status_of
-from .script_fix import plan_fix
+from .script_fix import FixPlan
 from .scripts import Scripts, course_scripts
 from .shell import Problem, RunAs
 from .variant import without_configuration
@@ -93,8 +93,17 @@ class ScriptShebangs(Check):
         yield from commands
         links = list(self._links(found))
         yield from links
-        diags = [d for d in (diagnose(s, image) for s in found.scripts) if d.problems]
-        fix, fixed, carrier = plan_fix(self.id, host, found, diags, image)
+        plan = FixPlan(host, found, image)
+        diags = []
+        for script in found.scripts:  # read, judged and repaired one at a time, then dropped
+            head = found.head(host, script)
+            if head is None:
+                continue  # gone since it was found
+            diag = diagnose(script, image, head[0], truncated=head[1])
+            if diag.problems:
+                plan.add(diag, head)
+                diags.append(diag.without_reports())
+        fix, fixed, carrier = plan.finish(self.id, diags)
         for diag in diags:
             for hit in diag.problems:
                 key = (diag.script.path, hit.code)

@@ -42,19 +42,28 @@ class Use:
     made_executable: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Script:
-    """A script in the course repository: its first bytes, git's mode, and how the build runs it."""
+    """A script in the course repository: git's mode, how the build runs it, and whether its
+    first bytes hold a CR. Not the bytes themselves: a repository of 50,000 scripts would keep
+    them all for the whole run, so a check that needs them reads them again (`Scripts.head`);
+    slots and no Path of its own keep the rest small for the same reason."""
 
+    repo: Path  # the course repository (one object, shared)
     path: str  # relative to the repository, POSIX
-    full: Path  # the file itself (a symlink resolved), for reading and writing
     target: str | None  # `path` with links resolved, when inside the repository
     uses: tuple[Use, ...]
     git_mode: str | None
     git_sha: str | None
-    data: bytes
-    truncated: bool
+    has_cr: bool = False  # a CR in its first HEADER_BYTES
     eol: str = ""  # `git ls-files --eol`: "i/lf w/crlf attr/..." for scripts with a CR
+
+    @property
+    def full(self) -> Path:
+        """The file itself (a symlink resolved), for reading and writing."""
+        if self.target is not None:
+            return self.repo / self.target
+        return (self.repo / self.path).resolve()
 
     @property
     def run_by_build(self) -> bool:
@@ -77,6 +86,12 @@ class Scripts:
     unreadable: tuple[tuple[str, str], ...] = ()
     configs: tuple[DevcontainerConfig, ...] = ()
     links: tuple[tuple[str, str, tuple[Use, ...]], ...] = ()  # (path, where it points, uses)
+
+    def head(self, host: Host, script: Script) -> tuple[bytes, bool] | None:
+        """The script's first HEADER_BYTES and whether there is more, read as they were when it
+        was found (through the path the build names); None when it cannot be read now."""
+        read = _read_head(host, self.repo / script.path)
+        return None if isinstance(read, str) else read
 
 
 def course_scripts(host: Host) -> Scripts | None:
@@ -177,7 +192,7 @@ def _collect(host: Host) -> Scripts | None:
     if modes is None:
         modes = dict.fromkeys(_walk(host, repo), ("", ""))
     wanted = {p for p, (m, _) in modes.items() if m in ("", "100644", "100755", "120000")}
-    wanted = {p for p in wanted if p in uses or _is_shell_script(host, repo / p)} | set(uses)
+    wanted = {p for p in wanted if p in uses or _is_shell_script(host, repo, p)} | set(uses)
     targets = _targets(host, repo, wanted)
     missing_modes = {t for t in targets.values() if t and t not in modes}
     if in_git and missing_modes:
@@ -216,7 +231,8 @@ def _read_scripts(
     uses: dict[str, list[Use]],
     modes: dict[str, tuple[str, str]],
 ) -> tuple[list[Script], list[tuple[str, str]]]:
-    """The first bytes of each script, once per file: a link adds its uses to its target."""
+    """Each script, once per file (a link adds its uses to its target): its first bytes are
+    read to see that it can be read and whether it has a CR, then dropped."""
     scripts: dict[str, Script] = {}
     unreadable: list[tuple[str, str]] = []
     for path in sorted(wanted, key=lambda p: (targets.get(p) != p, p)):  # real files first
@@ -234,14 +250,13 @@ def _read_scripts(
             continue
         mode, blob = modes.get(target or "", ("", ""))
         scripts[key] = Script(
+            repo=repo,
             path=path,
-            full=(repo / target) if target else (repo / path).resolve(),
             target=target,
             uses=tuple(uses.get(path, ())),
             git_mode=mode or None,
             git_sha=blob or None,
-            data=read[0],
-            truncated=read[1],
+            has_cr=b"\r" in read[0],
         )
     return list(scripts.values()), unreadable
 
@@ -263,12 +278,14 @@ def _tracked_exact(host: Host, repo: Path, paths: set[str]) -> dict[str, tuple[s
 def _parse_stage(out: bytes) -> dict[str, tuple[str, str]]:
     """`git ls-files -s -z` as path: (mode, blob); a path in conflict has no single blob."""
     entries: dict[str, tuple[str, str]] = {}
+    modes: dict[str, str] = {}  # each mode once, not once per file
     for record in out.split(b"\0"):
         meta, _, name = record.partition(b"\t")
         fields = meta.decode("ascii", "replace").split()
         if name and len(fields) == 3:
             path = name.decode("utf-8", "surrogateescape")
-            entries[path] = (fields[0], fields[1] if fields[2] == "0" else "")
+            mode = modes.setdefault(fields[0], fields[0])
+            entries[path] = (mode, fields[1] if fields[2] == "0" else "")
     return entries
 
 
@@ -300,15 +317,15 @@ def _is_link(host: Host, path: Path) -> bool:
         return False
 
 
-def _is_shell_script(host: Host, path: Path) -> bool:
+def _is_shell_script(host: Host, repo: Path, path: str) -> bool:
     """`*.sh`, `*.bash`, or a file without an extension whose first line names a shell."""
-    name = path.name
+    name = path.rsplit("/", 1)[-1]
     if name.endswith(SCRIPT_SUFFIXES):
         return True
     if "." in name.lstrip("."):
         return False
     try:
-        head, _ = host.read_bytes(path, limit=SNIFF_BYTES)
+        head, _ = host.read_bytes(repo / path, limit=SNIFF_BYTES)
     except OSError:
         return False
     program = shebang_program(head)
@@ -342,7 +359,7 @@ def _read_head(host: Host, path: Path) -> tuple[bytes, bool] | str:
 
 def _with_eol(host: Host, repo: Path, scripts: list[Script]) -> list[Script]:
     """Ask git how it stores the scripts that have a CR (index LF, working tree CRLF...)."""
-    with_cr = [s for s in scripts if b"\r" in s.data and s.git_mode and s.target]
+    with_cr = [s for s in scripts if s.has_cr and s.git_mode and s.target]
     if not with_cr:
         return scripts
     listed = git_ls(host, repo, ["--eol"], [s.target or s.path for s in with_cr]) or b""
