@@ -17,6 +17,7 @@ linear in the length of the text.  Applying a redactor twice changes nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -207,6 +208,8 @@ def _ipv4(m: re.Match[str]) -> str:
 
 def _redact_private_keys(text: str) -> str:
     """A key cut off by truncated output is still a key: redact to the end."""
+    if "-----BEGIN " not in text:  # what _PEM_BEGIN starts with: nothing to look for
+        return text
     out: list[str] = []
     pos = 0
     while (begin := _PEM_BEGIN.search(text, pos)) is not None:
@@ -220,21 +223,32 @@ def _redact_private_keys(text: str) -> str:
 
 _MAX_PASSES = 4
 
-_ALWAYS: tuple[tuple[LazyPattern[str], _Replacement], ...] = (
-    (_URL_USERINFO, _url_userinfo),
-    (_BARE_USERINFO, "<token>@"),
-    (_TOKEN, "<token>"),
-    (_AUTHORIZATION, _assignment),
-    (_BEARER, r"\1<token>"),
-    (_ASSIGNMENT, _assignment),
-    (_EMAIL, _email),
-    (_SERIAL, _serial),
-    (_XML_ELEMENT, _serial_element),
-    (_GPU_UUID, _gpu_uuid),
-    (_MAC, _mac),
-    (_IPV6, _ipv6),
-    (_IPV4, _ipv4),
+_ALWAYS: tuple[tuple[LazyPattern[str], _Replacement, tuple[str, ...]], ...] = (
+    # pattern, replacement, and text a match cannot do without (one of them; none: always
+    # run). Only punctuation and case-sensitive literals: under (?i) a letter also matches
+    # look-alikes (the long s, the dotless i), which a plain `in` would not see.
+    (_URL_USERINFO, _url_userinfo, ("@",)),
+    (_BARE_USERINFO, "<token>@", ("@",)),
+    (_TOKEN, "<token>", ("_", "-", "AKIA", "ASIA", "eyJ")),
+    (_AUTHORIZATION, _assignment, (":", "=")),
+    (_BEARER, r"\1<token>", ()),
+    (_ASSIGNMENT, _assignment, (":", "=")),
+    (_EMAIL, _email, ("@",)),
+    (_SERIAL, _serial, (":", "=")),
+    (_XML_ELEMENT, _serial_element, ("</",)),
+    (_GPU_UUID, _gpu_uuid, ("-",)),
+    (_MAC, _mac, (":", "-")),
+    (_IPV6, _ipv6, (":",)),
+    (_IPV4, _ipv4, (".",)),
 )
+
+
+@functools.cache
+def _always() -> tuple[tuple[re.Pattern[str], _Replacement, tuple[str, ...]], ...]:
+    """_ALWAYS compiled, the first time anything is redacted: every line devdoctor prints
+    goes through each of them, so they are called as compiled patterns, not through
+    LazyPattern."""
+    return tuple((pattern.compiled, replacement, needs) for pattern, replacement, needs in _ALWAYS)
 
 
 @dataclass(frozen=True)
@@ -372,8 +386,9 @@ class Redactor:
         text = _redact_private_keys(text)
         if self._secrets is not None:
             text = self._secrets.sub("<token>", text)
-        for pattern, replacement in _ALWAYS:
-            text = pattern.sub(replacement, text)
+        for pattern, replacement, needs in _always():
+            if not needs or any(needed in text for needed in needs):
+                text = pattern.sub(replacement, text)
         if self._homes is not None:
             text = self._homes.sub(self._home, text)
         if self._strong_re is not None:

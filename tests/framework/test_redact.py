@@ -681,3 +681,27 @@ def test_a_secret_read_from_the_environment_is_replaced_everywhere() -> None:
     assert r("pw and docker stay: too short, or devdoctor's own word") == (
         "pw and docker stay: too short, or devdoctor's own word"
     )
+
+
+# The always-on patterns are skipped on text that lacks what a match needs (redact._ALWAYS):
+# a wrong entry there would be a leak, so the claim is tested on text built from the pieces
+# secrets are made of, look-alike letters included.
+_PIECES = st.sampled_from(
+    [
+        "a", "Z", "9", " ", "\t", "@", ":", "=", "-", "_", ".", "/", "<", ">", "</", "'", '"',
+        "\u017f", "\u0131", "\u212a", "AKIA", "ASIA", "eyJ", "ghp_", "glpat", "xoxb", "hf",
+        "npm", "sk", "password", "secret", "token", "auth", "Authorization", "bearer ",
+        "serial", "machine", "uuid", "GPU", "MIG", "0123456789abcdef", "ABCDEF", "ff", "::",
+        "10", "192", "255", "user", "host.example.com",
+    ]
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_a_pattern_skipped_for_want_of_its_text_could_not_have_matched(text: str) -> None:
+    from devdoctor.redact import _ALWAYS
+
+    for pattern, _replacement, needs in _ALWAYS:
+        if needs and not any(needed in text for needed in needs):
+            assert pattern.search(text) is None, (pattern.pattern[:40], text)
