@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from devdoctor import Host
-from devdoctor.checks.gpu import host_has_gpu
+from devdoctor.checks import gpu  # its modules load only when a gpu variant is to be chosen
 from devdoctor.lazy import LazyPattern
 from devdoctor.repo import git_branch, policy
 
@@ -90,7 +90,7 @@ def _choose(host: Host) -> tuple[ConfigFile | None, str]:
     default = policy(host).default_variant
     if default and default in by_variant:
         return by_variant[default], "the policy's default_variant"
-    if "gpu" in by_variant and host_has_gpu(host):
+    if "gpu" in by_variant and gpu.host_has_gpu(host):
         return by_variant["gpu"], "this computer has an NVIDIA GPU"
     for name in ("default", "cpu"):
         if name in by_variant:

@@ -8,14 +8,12 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
-from ..ci_output import github_annotations, sarif, step_summary
 from ..errors import UsageError
 from ..exits import ExitCode
 from ..host import Host
 from ..model import Run
 from ..render import TERMINAL_MARK, details, plain_table, redact_json, run_json, verdict
 from ..repo import policy
-from ..reporting import markdown_body
 from ..ui import UI
 from .common import execute_checks, exit_code, meta, policy_warnings
 
@@ -64,10 +62,15 @@ def _write_log(path: Path, results: Run, ui: UI, *, verbose: bool) -> None:
 
 def _for_ci(args: Namespace, host: Host, results: Run, ui: UI) -> None:
     """SARIF to a file (--sarif); under GitHub Actions, annotations and the job summary."""
+    on_github = host.env.get("GITHUB_ACTIONS") == "true"
+    if not getattr(args, "sarif", None) and not on_github:
+        return
+    from ..ci_output import github_annotations, sarif, step_summary  # (only CI asks for them)
+
     if getattr(args, "sarif", None):
         data = sarif(results, ui.redact, _explanation)
         write_output(Path(args.sarif), json.dumps(data, indent=2) + "\n", "--sarif")
-    if host.env.get("GITHUB_ACTIONS") != "true":
+    if not on_github:
         return
     # Workflow commands are read from the job's output: stderr under --json keeps stdout JSON.
     stream = sys.stderr if args.json else ui.stream
@@ -75,6 +78,8 @@ def _for_ci(args: Namespace, host: Host, results: Run, ui: UI) -> None:
         print(line, file=stream)
     summary = host.env.get("GITHUB_STEP_SUMMARY")
     if summary:
+        from ..reporting import markdown_body
+
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(step_summary(results, markdown_body(results, ui.redact)))
 
