@@ -71,12 +71,7 @@ def _python_items(host: Host, b: Build) -> list[Item]:
     parsed = parse_files([(p, c) for p, c, _ in roots],
                          lambda path: read_text(host, repo / path))
     items = list(parsed.requirements)
-    texts = [(s.path, s.text, 0) for s in b.scripts]
-    if b.parsed is not None and b.dockerfile is not None:
-        texts += [(b.dockerfile.path, i.shell, i.line - 1) for i in b.parsed.instructions
-                  if i.keyword == "RUN"]
-    texts += [(f"devcontainer.json {k}", c, 0) for k, c in b.commands]
-    for where, text, offset in texts:
+    for where, text, offset in b.shell_texts():
         for pip in pip_installs(text, where, offset):
             for package in pip.packages:
                 found, _ = parse_text(package, pip.where)
@@ -241,12 +236,7 @@ class DockerfileLayout(Check):
             for i in b.parsed.instructions
         ):
             return
-        texts = [(s.path, s.text, 0) for s in b.scripts]
-        if b.parsed is not None and b.dockerfile is not None:
-            texts += [(b.dockerfile.path, i.shell, i.line - 1) for i in b.parsed.instructions
-                      if i.keyword == "RUN"]
-        texts += [(f"devcontainer.json {k}", c, 0) for k, c in b.commands]
-        for where, text, offset in texts:
+        for where, text, offset in b.shell_texts():
             if "activate" in text or "-m venv" in text or "virtualenv" in text:
                 continue
             for pip in pip_installs(text, where, offset):

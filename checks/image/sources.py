@@ -91,6 +91,17 @@ class Build:
     user: str | None  # the user lifecycle commands run as, when known
     context_from: str = "build.context in devcontainer.json"  # where to change the context
 
+    def shell_texts(self) -> list[tuple[str, str, int]]:
+        """(where, shell text, lines before it) of everything the build runs in a shell: the
+        scripts, the Dockerfile's RUN instructions and devcontainer.json's commands."""
+        texts = [(s.path, s.text, 0) for s in self.scripts]
+        if self.parsed is not None and self.dockerfile is not None:
+            path = self.dockerfile.path
+            texts += [(path, i.shell, i.line - 1) for i in self.parsed.instructions
+                      if i.keyword == "RUN"]  # fmt: skip
+        texts += [(f"devcontainer.json {k}", c, 0) for k, c in self.commands]
+        return texts
+
 
 def build(host: Host) -> Build | None:
     """The build this run is about (None without a repository)."""
