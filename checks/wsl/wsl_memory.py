@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devdoctor import Check, Finding, Host, Platform, Status, evidence, format_size, live_meets
+from devdoctor import (
+    Check,
+    Finding,
+    Fix,
+    Host,
+    Platform,
+    Policy,
+    Status,
+    evidence,
+    format_size,
+    live_meets,
+)
 from devdoctor.repo import policy
 from devdoctor.resources import host_ram, vm_memory
 
@@ -84,13 +95,8 @@ class WslMemory(Check):
         swap, swap_from = effective_swap(config, memory)
         need_memory, need_swap = course.wsl_memory, course.wsl_swap
         cap = memory_cap(ram.value)
-        facts = evidence(
-            configured_memory=f"{format_size(memory)} ({memory_from})",
-            configured_swap=f"{format_size(swap)} ({swap_from})",
-            needed_memory=f"{format_size(need_memory)} ({course.source('wsl.memory')})",
-            needed_swap=f"{format_size(need_swap)} ({course.source('wsl.swap')})",
-            computer_RAM=f"{format_size(ram.value)} ({ram.source})",
-        )
+        ram_said = f"{format_size(ram.value)} ({ram.source})"
+        facts = _facts(course, memory, memory_from, swap, swap_from, ram_said)
         fix = plan_fix(host, self.id, path, data, decoded, ram.value, memory, swap)
         short_memory = memory < need_memory
         capped = (
@@ -99,16 +105,14 @@ class WslMemory(Check):
             and swap >= need_swap + (need_memory - memory)
         )
         if short_memory and not capped:
-            yield self.finding(
-                Status.FAIL,
-                "too-little-memory",
-                f"WSL gives the VM {format_size(memory)} of memory; "
-                f"this course needs {format_size(need_memory)}",
-                subject=path,
-                evidence=facts,
-                fix=fix,
-                detail="Docker Desktop's engine runs inside WSL's VM: with less memory the "
-                "container build runs out of memory and WSL crashes or the build is killed. "
+            yield self._too_little(
+                path,
+                memory,
+                need_memory,
+                facts,
+                fix,
+                "Docker Desktop's engine runs inside WSL's VM: with less memory the container "
+                "build runs out of memory and WSL crashes or the build is killed. "
                 + how_to(host, need_memory, need_swap),
             )
         elif capped:
@@ -271,22 +275,34 @@ class WslMemory(Check):
             )
             return
         swap, swap_from = effective_swap(config, memory)
-        yield self.finding(
+        yield self._too_little(
+            path,
+            memory,
+            need_memory,
+            _facts(course, memory, found, swap, swap_from, f"unknown ({why})"),
+            plan_fix(host, self.id, path, data, decoded, None, memory, swap),
+            "This does not depend on the computer's RAM, which Windows did not say: "
+            "WSL never gives the VM more than this. " + how_to(host, need_memory, need_swap),
+        )
+
+    def _too_little(
+        self,
+        path: str,
+        memory: int,
+        need_memory: int,
+        facts: tuple[tuple[str, str], ...],
+        fix: Fix,
+        detail: str,
+    ) -> Finding:
+        return self.finding(
             Status.FAIL,
             "too-little-memory",
             f"WSL gives the VM {format_size(memory)} of memory; "
             f"this course needs {format_size(need_memory)}",
             subject=path,
-            evidence=evidence(
-                configured_memory=f"{format_size(memory)} ({found})",
-                configured_swap=f"{format_size(swap)} ({swap_from})",
-                needed_memory=f"{format_size(need_memory)} ({course.source('wsl.memory')})",
-                needed_swap=f"{format_size(need_swap)} ({course.source('wsl.swap')})",
-                computer_RAM=f"unknown ({why})",
-            ),
-            fix=plan_fix(host, self.id, path, data, decoded, None, memory, swap),
-            detail="This does not depend on the computer's RAM, which Windows did not say: "
-            "WSL never gives the VM more than this. " + how_to(host, need_memory, need_swap),
+            evidence=facts,
+            fix=fix,
+            detail=detail,
         )
 
     def _live(self, host: Host, path: str, memory: int, need_memory: int) -> Iterator[Finding]:
@@ -317,3 +333,16 @@ def _windows_path(path: str) -> str:
     if len(parts) > 3 and parts[1] == "mnt" and len(parts[2]) == 1:
         return f"{parts[2].upper()}:\\" + "\\".join(parts[3:])
     return path
+
+
+def _facts(
+    course: Policy, memory: int, memory_from: str, swap: int, swap_from: str, ram: str
+) -> tuple[tuple[str, str], ...]:
+    """What wsl-memory's findings show: the figures WSL uses, the course's, the computer's."""
+    return evidence(
+        configured_memory=f"{format_size(memory)} ({memory_from})",
+        configured_swap=f"{format_size(swap)} ({swap_from})",
+        needed_memory=f"{format_size(course.wsl_memory)} ({course.source('wsl.memory')})",
+        needed_swap=f"{format_size(course.wsl_swap)} ({course.source('wsl.swap')})",
+        computer_RAM=ram,
+    )
